@@ -181,8 +181,8 @@ func (s *Store) writeMeta(key DocumentKey, meta DocumentMeta) error {
 	return nil
 }
 
-// deleteChunks removes one generation's chunks. A failure leaves unreachable chunks behind,
-// which wastes space but never corrupts a read, so it is only logged by Badger.
+// deleteChunks removes one generation's chunks. A failure is ignored because it only leaves
+// unreachable chunks behind, which waste space but never corrupt a read.
 func (s *Store) deleteChunks(key DocumentKey, meta DocumentMeta) {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
