@@ -1,0 +1,386 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults of the serve command.
+const (
+	defaultAuthServer     = "https://account-d.docusign.com"
+	defaultMaxBodyBytes   = 8 << 20
+	defaultSessionIdleTTL = 30 * time.Minute
+)
+
+// serveConfig is the checked configuration of the serve command.
+type serveConfig struct {
+	Log       logConfig
+	Simulator bool // use an embedded simulator instead of a Docusign account
+	Docusign  docusignConfig
+	// DataDir is the store's directory. It is empty in simulator mode without
+	// --data-dir, and then serve uses a temporary directory.
+	DataDir string
+	// StoreKeyFile contains the store's encryption key. It is empty in simulator
+	// mode, where serve generates a key in the data directory.
+	StoreKeyFile string
+	ExportDir    string // optional directory that receives a copy of each download
+	HTTP         httpConfig
+}
+
+// docusignConfig is how serve reaches a real Docusign account through JWT Grant.
+type docusignConfig struct {
+	IntegrationKey string
+	UserID         string
+	PrivateKeyFile string
+	AuthServer     string
+	AccountID      string
+	RedirectURI    string
+}
+
+// httpConfig configures the streamable HTTP transport. An empty Addr selects stdio.
+type httpConfig struct {
+	Addr           string
+	AllowedOrigins []string
+	MaxBodyBytes   int64
+	SessionIdleTTL time.Duration
+}
+
+// serveFlags holds the raw flag and environment values before they are checked.
+type serveFlags struct {
+	fs                                  *flag.FlagSet
+	logFormat, logLevel                 *string
+	simulator                           *bool
+	integrationKey, userID, privateKey  envSetting
+	authServer, accountID, redirectURI  envSetting
+	dataDir, storeKeyFile               envSetting
+	exportDir, httpAddr, allowedOrigins *string
+	maxBodyBytes                        *int64
+	sessionIdleTTL                      *time.Duration
+}
+
+const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp with --http.
+Flags win over the environment variables named in their help. With --simulator,
+serve uses an embedded Docusign simulator and needs no account or key files.`
+
+func newServeFlags() *serveFlags {
+	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}
+	f.integrationKey = envSetting{flag: "integration-key", env: "DOCUSIGN_INTEGRATION_KEY",
+		usage: "Docusign integration key (client ID) GUID"}
+	f.userID = envSetting{flag: "user-id", env: "DOCUSIGN_USER_ID",
+		usage: "user ID GUID of the Docusign user to impersonate"}
+	f.privateKey = envSetting{flag: "private-key-file", env: "DOCUSIGN_PRIVATE_KEY_FILE",
+		usage: "PEM file with the integration key's RSA private key (PKCS#1 or PKCS#8)"}
+	f.authServer = envSetting{flag: "auth-server", env: "DOCUSIGN_AUTH_SERVER",
+		usage: "OAuth server; production is https://account.docusign.com (default " +
+			defaultAuthServer + ")"}
+	f.accountID = envSetting{flag: "account-id", env: "DOCUSIGN_ACCOUNT_ID",
+		usage: "account ID GUID; default: the user's default account"}
+	f.redirectURI = envSetting{flag: "redirect-uri", env: "DOCUSIGN_REDIRECT_URI",
+		usage: "redirect URI registered for the integration key, used in consent URLs"}
+	f.dataDir = envSetting{flag: "data-dir", env: "DOCUSIGN_MCP_DATA_DIR",
+		usage: "directory of the document store; default: a per-user data directory, " +
+			"or a temporary one with --simulator"}
+	f.storeKeyFile = envSetting{flag: "store-key-file", env: "DOCUSIGN_MCP_STORE_KEY_FILE",
+		usage: "file with the store's AES key as 64 hex characters; generated with --simulator"}
+	for _, s := range f.settings() {
+		s.register(f.fs)
+	}
+	f.simulator = f.fs.Bool("simulator", false,
+		"use an embedded Docusign simulator instead of a real account")
+	f.exportDir = f.fs.String("export-dir", "",
+		"optional directory that receives a copy of each downloaded document")
+	f.httpAddr = f.fs.String("http", "",
+		"serve streamable HTTP at /mcp on this loopback address, e.g. 127.0.0.1:8931 "+
+			"(default: stdio)")
+	f.allowedOrigins = f.fs.String("allowed-origins", "",
+		"comma-separated browser origins allowed to call --http; any other Origin gets 403")
+	f.maxBodyBytes = f.fs.Int64("max-body-bytes", defaultMaxBodyBytes,
+		"maximum size of one HTTP request body, in bytes")
+	f.sessionIdleTTL = f.fs.Duration("session-idle-ttl", defaultSessionIdleTTL,
+		"forget an HTTP session after this long without requests")
+	f.logFormat, f.logLevel = logFlags(f.fs)
+	return f
+}
+
+func (f *serveFlags) settings() []*envSetting {
+	return []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
+		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile}
+}
+
+// parseServeConfig parses the serve flags and environment. It returns errHelp or a
+// usageError for the flags themselves, and otherwise the configuration with one
+// message per problem found, all at once. It reads no files.
+func parseServeConfig(args []string, env environment) (serveConfig, []string, error) {
+	f := newServeFlags()
+	if err := parseFlags(f.fs, args, env); err != nil {
+		return serveConfig{}, nil, err
+	}
+	for _, s := range f.settings() {
+		s.resolve(f.fs, env.getenv)
+	}
+	if *f.simulator && !flagWasSet(f.fs, "data-dir") {
+		// The variable names the real account's store, which simulated
+		// envelopes must not mix with.
+		f.dataDir.value = ""
+	}
+	cfg, problems := f.check(env.getenv)
+	return cfg, problems, nil
+}
+
+// check validates the raw values and builds the configuration.
+func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
+	var problems []string
+	add := func(p string) {
+		if p != "" {
+			problems = append(problems, p)
+		}
+	}
+	cfg := serveConfig{Simulator: *f.simulator, ExportDir: strings.TrimSpace(*f.exportDir)}
+	var logProblems []string
+	cfg.Log, logProblems = parseLogConfig(*f.logFormat, *f.logLevel)
+	problems = append(problems, logProblems...)
+
+	if !cfg.Simulator {
+		var dsProblems []string
+		cfg.Docusign, dsProblems = f.checkDocusign()
+		problems = append(problems, dsProblems...)
+	}
+	cfg.DataDir = f.dataDir.value
+	if cfg.DataDir == "" && !cfg.Simulator {
+		dir, err := defaultDataDir(getenv)
+		add(err)
+		cfg.DataDir = dir
+	}
+	if cfg.DataDir != "" {
+		cfg.DataDir = filepath.Clean(cfg.DataDir)
+	}
+	cfg.StoreKeyFile = f.storeKeyFile.value
+	if cfg.StoreKeyFile == "" && !cfg.Simulator {
+		add(f.storeKeyFile.name() + " is missing: create a key with " +
+			"'openssl rand -hex 32 > store.key' and set the variable to its path")
+	}
+	var httpProblems []string
+	cfg.HTTP, httpProblems = f.checkHTTP()
+	problems = append(problems, httpProblems...)
+	return cfg, problems
+}
+
+// checkDocusign validates the settings that reach a real Docusign account.
+func (f *serveFlags) checkDocusign() (docusignConfig, []string) {
+	var problems []string
+	add := func(p string) {
+		if p != "" {
+			problems = append(problems, p)
+		}
+	}
+	add(requireGUID(&f.integrationKey, "the integration key shown in Apps and Keys"))
+	add(requireGUID(&f.userID, "the user ID GUID shown in Apps and Keys (not an email)"))
+	if f.privateKey.value == "" {
+		add(f.privateKey.name() + " is missing: set it to the PEM file of the RSA key " +
+			"pair generated for the integration key")
+	}
+	authServer, p := checkAuthServer(&f.authServer)
+	add(p)
+	add(checkAccountID(&f.accountID))
+	add(checkRedirectURI(&f.redirectURI))
+	return docusignConfig{
+		IntegrationKey: f.integrationKey.value,
+		UserID:         f.userID.value,
+		PrivateKeyFile: f.privateKey.value,
+		AuthServer:     authServer,
+		AccountID:      f.accountID.value,
+		RedirectURI:    f.redirectURI.value,
+	}, problems
+}
+
+// checkHTTP validates the HTTP transport flags.
+func (f *serveFlags) checkHTTP() (httpConfig, []string) {
+	var problems []string
+	cfg := httpConfig{MaxBodyBytes: *f.maxBodyBytes, SessionIdleTTL: *f.sessionIdleTTL}
+	if addr := strings.TrimSpace(*f.httpAddr); addr != "" {
+		normalized, err := checkListenAddr(addr)
+		if err != "" {
+			problems = append(problems, "--http "+strconv.Quote(addr)+" is invalid: "+err)
+		}
+		cfg.Addr = normalized
+	}
+	origins, originProblems := parseOrigins(*f.allowedOrigins)
+	cfg.AllowedOrigins = origins
+	problems = append(problems, originProblems...)
+	if cfg.MaxBodyBytes <= 0 {
+		problems = append(problems, fmt.Sprintf(
+			"--max-body-bytes %d is invalid: use a positive number of bytes, e.g. %d",
+			cfg.MaxBodyBytes, defaultMaxBodyBytes))
+	}
+	if cfg.SessionIdleTTL <= 0 {
+		problems = append(problems, fmt.Sprintf(
+			"--session-idle-ttl %s is invalid: use a positive duration, e.g. 30m",
+			cfg.SessionIdleTTL))
+	}
+	return cfg, problems
+}
+
+var guidPattern = regexp.MustCompile(
+	`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// requireGUID returns a problem when the setting is missing or not a GUID.
+// where tells the user where to find the value.
+func requireGUID(s *envSetting, where string) string {
+	switch {
+	case s.value == "":
+		return s.name() + " is missing: set it to " + where
+	case !guidPattern.MatchString(s.value):
+		return fmt.Sprintf("%s %q is not a GUID: set it to %s", s.name(),
+			truncate(s.value, 60), where)
+	}
+	return ""
+}
+
+// checkAuthServer returns the OAuth server URL without a trailing slash. It must be
+// https, or http on a loopback host for a local simulator.
+func checkAuthServer(s *envSetting) (string, string) {
+	if s.value == "" {
+		return defaultAuthServer, ""
+	}
+	const fix = "use https://account-d.docusign.com (developer) or " +
+		"https://account.docusign.com (production)"
+	u, err := url.Parse(s.value)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		strings.Trim(u.Path, "/") != "" {
+		return "", fmt.Sprintf("%s %q is not a base URL: %s", s.name(), truncate(s.value, 80), fix)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	default:
+		return "", fmt.Sprintf("%s %q must use https (http only on a loopback host): %s",
+			s.name(), truncate(s.value, 80), fix)
+	}
+	return u.Scheme + "://" + u.Host, ""
+}
+
+var accountNumberPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+// checkAccountID accepts an account GUID or an external account number, or nothing.
+func checkAccountID(s *envSetting) string {
+	if s.value == "" || guidPattern.MatchString(s.value) || accountNumberPattern.MatchString(s.value) {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is invalid: use the account ID GUID from Apps and Keys, "+
+		"or leave it empty for the user's default account", s.name(), truncate(s.value, 60))
+}
+
+// checkRedirectURI accepts an absolute http or https URL, or nothing.
+func checkRedirectURI(s *envSetting) string {
+	if s.value == "" {
+		return ""
+	}
+	u, err := url.Parse(s.value)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is not an absolute http(s) URL: use a redirect URI registered "+
+		"for the integration key, e.g. https://developers.docusign.com/platform/auth/consent",
+		s.name(), truncate(s.value, 80))
+}
+
+// checkListenAddr completes a missing host with 127.0.0.1 and accepts only loopback
+// hosts, because the HTTP transport does not authenticate its callers.
+func checkListenAddr(addr string) (string, string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", "use HOST:PORT, e.g. 127.0.0.1:8931"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", "the port must be a number from 0 to 65535"
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if !isLoopbackHost(host) {
+		return "", "bind a loopback address such as 127.0.0.1, " +
+			"because the HTTP transport does not authenticate callers"
+	}
+	return net.JoinHostPort(host, port), ""
+}
+
+// parseOrigins parses a comma-separated list of origins such as https://app.example.
+func parseOrigins(list string) ([]string, []string) {
+	var origins, problems []string
+	for _, raw := range strings.Split(list, ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		origin, ok := normalizeOrigin(raw)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("--allowed-origins entry %q is not an "+
+				"origin: use SCHEME://HOST[:PORT] with no path, e.g. http://localhost:6274",
+				truncate(raw, 80)))
+			continue
+		}
+		origins = append(origins, origin)
+	}
+	return origins, problems
+}
+
+// normalizeOrigin lower-cases an origin's scheme and host so that comparisons with
+// the Origin header ignore case. It rejects values with a path, query or user.
+func normalizeOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		(u.Path != "" && u.Path != "/") || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", false
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), true
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// defaultDataDir returns the per-user data directory: $XDG_DATA_HOME/docusign-mcp or
+// ~/.local/share/docusign-mcp on Unix, and the user config directory elsewhere.
+func defaultDataDir(getenv func(string) string) (string, string) {
+	const fix = "set DOCUSIGN_MCP_DATA_DIR (--data-dir) to a directory for the document store"
+	switch runtime.GOOS {
+	case "windows":
+		if dir := getenv("LocalAppData"); dir != "" {
+			return filepath.Join(dir, "docusign-mcp"), ""
+		}
+		return "", "%LocalAppData% is not set: " + fix
+	case "darwin":
+		if home := getenv("HOME"); home != "" {
+			return filepath.Join(home, "Library", "Application Support", "docusign-mcp"), ""
+		}
+		return "", "$HOME is not set: " + fix
+	}
+	if dir := getenv("XDG_DATA_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "docusign-mcp"), ""
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "share", "docusign-mcp"), ""
+	}
+	return "", "$HOME is not set: " + fix
+}
+
+// truncate shortens s for an error message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,118 @@
+// Command docusign-mcp is an MCP server that lets AI agents drive Docusign eSignature.
+//
+// It has three subcommands:
+//
+//	serve  serve the MCP tools over stdio (default) or streamable HTTP
+//	sim    run the Docusign simulator on its own, for serve to point at
+//	demo   run one envelope from creation to a signed PDF against the simulator
+//
+// Logs go to stderr, never stdout, because stdout is the stdio transport.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses: 0 on success, 1 when a command fails while running, 2 for invalid
+// usage or configuration.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// environment is the process environment a command reads: its streams and variables.
+// Tests build one from buffers and a map.
+type environment struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	code := runMain(ctx, os.Args[1:], env)
+	stop()
+	os.Exit(code)
+}
+
+// runMain dispatches to a subcommand and turns its outcome into an exit status.
+func runMain(ctx context.Context, args []string, env environment) int {
+	if len(args) == 0 {
+		printUsage(env.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return exitStatus(env.stderr, runServeCommand(ctx, args[1:], env))
+	case "sim":
+		return exitStatus(env.stderr, runSimCommand(ctx, args[1:], env))
+	case "demo":
+		return exitStatus(env.stderr, runDemoCommand(ctx, args[1:], env))
+	case "-h", "-help", "--help", "help":
+		printUsage(env.stdout)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Fprintln(env.stdout, "docusign-mcp", buildVersion())
+		return exitOK
+	default:
+		fmt.Fprintf(env.stderr, "docusign-mcp: unknown command %q\n\n", args[0])
+		printUsage(env.stderr)
+		return exitUsage
+	}
+}
+
+// exitStatus prints err to stderr, unless it is a usage error whose message the flag
+// package or the config check already printed, and returns the matching exit status.
+func exitStatus(stderr io.Writer, err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &usage):
+		if usage.msg != "" {
+			fmt.Fprintln(stderr, usage.msg)
+		}
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "docusign-mcp: %v\n", err)
+		return exitFailure
+	}
+}
+
+// errHelp reports that a command printed its help on request.
+var errHelp = errors.New("help requested")
+
+// usageError is invalid usage or configuration: the process exits with status 2.
+// msg is empty when the problem was already printed.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string {
+	if e.msg == "" {
+		return "invalid usage"
+	}
+	return e.msg
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `docusign-mcp: an MCP server for Docusign eSignature
+
+Usage:
+  docusign-mcp serve [flags]   serve the MCP tools over stdio, or streamable HTTP with --http
+  docusign-mcp sim [flags]     run the Docusign simulator on its own until interrupted
+  docusign-mcp demo [flags]    sign one envelope end to end against the simulator
+  docusign-mcp --version       print the version
+
+Run 'docusign-mcp COMMAND --help' for the flags of a command.
+`)
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+)
+
+// runServeCommand parses the serve configuration, reads the key files and serves.
+// Every configuration problem is reported at once, one line each, with exit status 2.
+func runServeCommand(ctx context.Context, args []string, env environment) error {
+	cfg, problems, err := parseServeConfig(args, env)
+	if err != nil {
+		return err
+	}
+	keys, fileProblems := loadSecrets(cfg)
+	if err := problemsError("serve", append(problems, fileProblems...)); err != nil {
+		return err
+	}
+	logger := newLogger(env.stderr, cfg.Log)
+	return runServe(ctx, cfg, keys, env, logger)
+}
+
+// runServe starts the Docusign backend and the store, then serves the MCP tools on
+// the configured transport until ctx is done or, for stdio, stdin is closed.
+func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environment,
+	logger *slog.Logger) error {
+	logger.Info("starting docusign-mcp", "version", buildVersion(), "simulator", cfg.Simulator)
+	a, err := startApp(ctx, cfg, keys, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.HTTP.Addr == "" {
+		return serveStdio(ctx, a.mcp, env, logger)
+	}
+	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
+	if err != nil {
+		return err
+	}
+	return h.serve(ctx)
+}
