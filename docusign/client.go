@@ -101,7 +101,7 @@ func NewClient(cfg Config) (*Client, error) {
 		retry:      cfg.Retry.withDefaults(),
 	}
 	if c.httpClient == nil {
-		c.httpClient = defaultHTTPClient()
+		c.httpClient = NewHTTPClient()
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
@@ -219,9 +219,11 @@ func isDigits(s string) bool {
 	return true
 }
 
-// defaultHTTPClient returns a client that requires TLS 1.2 or later. It sets no overall
-// timeout, because each attempt gets its own deadline that also covers streaming a download.
-func defaultHTTPClient() *http.Client {
+// NewHTTPClient returns the client that NewClient uses when Config.HTTPClient is nil: it
+// requires TLS 1.2 or later, bounds connecting, the TLS handshake and the wait for response
+// headers, and does not follow redirects. It sets no overall timeout, because each attempt gets
+// its own deadline that also covers streaming a download.
+func NewHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,

@@ -210,6 +210,10 @@ func (c *Client) checkRetryable(ep *endpoint, n int, res attemptResult) decision
 	if errors.As(res.err, &netErr) {
 		return decision{retry: ep.mode != modeNever, wait: c.backoff(n+1, nil)}
 	}
+	var oauthErr *OAuthError
+	if errors.As(res.err, &oauthErr) && retryableStatus(oauthErr.StatusCode) {
+		return decision{retry: true, wait: c.backoff(n+1, res.resp)}
+	}
 	apiErr, ok := asAPIError(res.err)
 	if !ok || !retryableStatus(apiErr.StatusCode) {
 		return decision{}
