@@ -1,0 +1,396 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Limits that create_envelope checks before calling Docusign.
+const (
+	// maxDocumentBytes caps the decoded size of all documents of one envelope. Docusign
+	// rejects requests above about 35 MB, and base64 adds a third, so 25 MB stays below that.
+	maxDocumentBytes = 25 << 20
+	// maxRecipients is Docusign's limit of recipients per envelope.
+	maxRecipients = 100
+	// maxRoutingOrder is this server's upper bound for a routing order.
+	maxRoutingOrder = 999
+	// maxCustomFieldLen is Docusign's limit for custom field names and values.
+	maxCustomFieldLen = 100
+	// maxSubjectLen is Docusign's limit for an envelope's email subject.
+	maxSubjectLen = 100
+	// maxMessageLen is Docusign's limit for an envelope's email message.
+	maxMessageLen = 10000
+	// maxDocusignID is the largest document or recipient id Docusign accepts.
+	maxDocusignID = 2147483646
+)
+
+type createEnvelopeInput struct {
+	Source string `json:"source" jsonschema:"enum=documents,enum=template" jsonschema_description:"documents: upload files and list signers. template: use a server template and fill its roles."`
+	Status string `json:"status" jsonschema:"enum=sent,enum=created" jsonschema_description:"sent emails the recipients now. created saves a draft that emails nobody."`
+
+	EmailSubject string `json:"email_subject,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Subject of the signing email. Required when sending, unless the template has one."`
+	EmailMessage string `json:"email_message,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Body text of the signing email."`
+
+	TemplateID string      `json:"template_id,omitempty" jsonschema_description:"Template GUID, for source template. See list_templates."`
+	Roles      []roleInput `json:"roles,omitempty" jsonschema_description:"People who fill the template's roles, for source template."`
+
+	Documents    []documentInput  `json:"documents,omitempty" jsonschema_description:"Files to sign, for source documents. At most 25 MB in total."`
+	Signers      []recipientInput `json:"signers,omitempty" jsonschema_description:"People who sign, for source documents."`
+	CarbonCopies []recipientInput `json:"carbon_copies,omitempty" jsonschema_description:"People who receive a copy, for source documents. Their tabs are ignored."`
+
+	CustomFields []customFieldInput `json:"custom_fields,omitempty" jsonschema_description:"Text custom fields stored with the envelope, for later search."`
+}
+
+type roleInput struct {
+	RoleName     string          `json:"role_name" jsonschema:"minLength=1" jsonschema_description:"Role name exactly as get_template lists it."`
+	Name         string          `json:"name" jsonschema:"minLength=1,maxLength=100"`
+	Email        string          `json:"email" jsonschema:"minLength=3,maxLength=100"`
+	RoutingOrder *int            `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999" jsonschema_description:"Order in which recipients receive the envelope; 1 is first. Default: the template's."`
+	Tabs         []tabValueInput `json:"tabs,omitempty" jsonschema_description:"Values for the role's tabs, matched by tab label."`
+}
+
+type tabValueInput struct {
+	Label string `json:"label" jsonschema:"minLength=1"`
+	Value string `json:"value"`
+}
+
+type documentInput struct {
+	DocumentID    int    `json:"document_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Positive integer id, unique in the envelope. Default: the next free id."`
+	Name          string `json:"name" jsonschema:"minLength=1,maxLength=100" jsonschema_description:"File name shown to recipients."`
+	FileExtension string `json:"file_extension" jsonschema:"enum=pdf,enum=docx"`
+	ContentBase64 string `json:"content_base64" jsonschema:"minLength=1" jsonschema_description:"The file's bytes in standard base64."`
+
+	data []byte
+}
+
+type recipientInput struct {
+	RecipientID  int        `json:"recipient_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Positive integer id, unique across signers and carbon copies. Default: the next free id."`
+	Name         string     `json:"name" jsonschema:"minLength=1,maxLength=100"`
+	Email        string     `json:"email" jsonschema:"minLength=3,maxLength=100"`
+	RoutingOrder *int       `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999" jsonschema_description:"Order in which recipients receive the envelope; 1 is first. Default 1."`
+	Tabs         []tabInput `json:"tabs,omitempty" jsonschema_description:"Fields for this signer, anchored to text or placed at a position."`
+}
+
+type tabInput struct {
+	Type  string `json:"type" jsonschema:"enum=sign_here,enum=date_signed,enum=full_name,enum=initial_here,enum=text"`
+	Label string `json:"label,omitempty" jsonschema_description:"Tab label, to find the tab later."`
+	Value string `json:"value,omitempty" jsonschema_description:"Prefilled value, for text tabs only."`
+
+	AnchorString  string `json:"anchor_string,omitempty" jsonschema_description:"Text in the document to anchor the tab to. Set this, or document_id, page, x and y."`
+	AnchorXOffset int    `json:"anchor_x_offset,omitempty"`
+	AnchorYOffset int    `json:"anchor_y_offset,omitempty"`
+	AnchorUnits   string `json:"anchor_units,omitempty" jsonschema:"enum=pixels,enum=inches,enum=mms,enum=cms" jsonschema_description:"Unit of the anchor offsets. Default pixels."`
+
+	DocumentID int `json:"document_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Document to place the tab on, for a placed tab."`
+	Page       int `json:"page,omitempty" jsonschema:"minimum=1"`
+	X          int `json:"x,omitempty" jsonschema:"minimum=0" jsonschema_description:"Pixels from the left edge of the page."`
+	Y          int `json:"y,omitempty" jsonschema:"minimum=0" jsonschema_description:"Pixels from the top edge of the page."`
+}
+
+type customFieldInput struct {
+	Name  string `json:"name" jsonschema:"minLength=1,maxLength=100"`
+	Value string `json:"value" jsonschema:"maxLength=100"`
+	Show  bool   `json:"show,omitempty" jsonschema_description:"Whether recipients see the field."`
+}
+
+type createEnvelopeOutput struct {
+	EnvelopeID string `json:"envelope_id"`
+	Status     string `json:"status" jsonschema_description:"Docusign's status: sent or created."`
+	StatusAt   string `json:"status_at,omitempty" jsonschema_description:"RFC 3339 time of the status."`
+	Source     string `json:"source"`
+}
+
+const createEnvelopeDescription = "Sends a real signature request by email to every recipient " +
+	"when status is sent; use status created to save a draft that emails nobody. Confirm " +
+	"recipients and documents with the user before sending. Creates an envelope from uploaded " +
+	"PDF or DOCX documents (source documents, with signers, carbon copies and tabs) or from a " +
+	"server template (source template, with people for its roles and tab values by label). " +
+	"Not idempotent: each call creates a new envelope. Returns the envelope id and status."
+
+func newCreateEnvelope(d *Deps) (serverTool, error) {
+	return buildTool(d, toolSpec[createEnvelopeInput, createEnvelopeOutput]{
+		name:        "create_envelope",
+		description: createEnvelopeDescription,
+		destructive: true,
+		write:       true,
+		validate:    validateCreate,
+		run: func(ctx context.Context, in *createEnvelopeInput) (createEnvelopeOutput,
+			[]content, *ToolError) {
+			return createEnvelope(ctx, d, in)
+		},
+	})
+}
+
+func validateCreate(in *createEnvelopeInput) *ToolError {
+	if in.Status != "sent" && in.Status != "created" {
+		return invalidArgument("status", "status %q is invalid: pass sent to send now or "+
+			"created to save a draft", truncate(in.Status, 20))
+	}
+	if terr := checkText("email_subject", in.EmailSubject, false, maxSubjectLen); terr != nil {
+		return terr
+	}
+	if terr := checkText("email_message", in.EmailMessage, false, maxMessageLen); terr != nil {
+		return terr
+	}
+	if terr := validateCustomFields(in.CustomFields); terr != nil {
+		return terr
+	}
+	switch in.Source {
+	case "documents":
+		return validateDocumentSource(in)
+	case "template":
+		return validateTemplateSource(in)
+	}
+	return invalidArgument("source", "source %q is invalid: pass documents to upload files "+
+		"or template to use a server template", truncate(in.Source, 20))
+}
+
+func validateDocumentSource(in *createEnvelopeInput) *ToolError {
+	if in.TemplateID != "" || len(in.Roles) > 0 {
+		return invalidArgument("template_id", "template_id and roles apply only to source "+
+			"template: remove them, or set source to template")
+	}
+	if in.Status == "sent" && strings.TrimSpace(in.EmailSubject) == "" {
+		return invalidArgument("email_subject", "email_subject is missing: a sent envelope "+
+			"needs the subject of its signing email")
+	}
+	if terr := validateDocuments(in.Documents); terr != nil {
+		return terr
+	}
+	return validateRecipients(in)
+}
+
+func validateTemplateSource(in *createEnvelopeInput) *ToolError {
+	if len(in.Documents) > 0 || len(in.Signers) > 0 || len(in.CarbonCopies) > 0 {
+		return invalidArgument("documents", "documents, signers and carbon_copies apply only "+
+			"to source documents: remove them and fill the template's roles instead")
+	}
+	if terr := checkGUID("template_id", in.TemplateID, "template id"); terr != nil {
+		return terr
+	}
+	if len(in.Roles) == 0 {
+		return invalidArgument("roles", "roles is empty: name at least one person for a "+
+			"role of the template (get_template lists the roles)")
+	}
+	if len(in.Roles) > maxRecipients {
+		return invalidArgument("roles", "roles has %d entries: an envelope allows at most %d "+
+			"recipients", len(in.Roles), maxRecipients)
+	}
+	seen := map[string]bool{}
+	for i, role := range in.Roles {
+		field := indexed("roles", i)
+		if terr := validateRole(field, role); terr != nil {
+			return terr
+		}
+		if seen[role.RoleName] {
+			return invalidArgument(field+".role_name", "role %q is filled twice: list each "+
+				"role once", truncate(role.RoleName, 40))
+		}
+		seen[role.RoleName] = true
+	}
+	return nil
+}
+
+func validateRole(field string, role roleInput) *ToolError {
+	if terr := checkText(field+".role_name", role.RoleName, true, 100); terr != nil {
+		return terr
+	}
+	if terr := checkText(field+".name", role.Name, true, 100); terr != nil {
+		return terr
+	}
+	if terr := checkEmail(field+".email", role.Email); terr != nil {
+		return terr
+	}
+	if role.RoutingOrder != nil {
+		if terr := checkRoutingOrder(field+".routing_order", *role.RoutingOrder); terr != nil {
+			return terr
+		}
+	}
+	for j, tab := range role.Tabs {
+		if terr := checkText(indexed(field+".tabs", j)+".label", tab.Label, true, 100); terr != nil {
+			return terr
+		}
+	}
+	return nil
+}
+
+func validateDocuments(docs []documentInput) *ToolError {
+	if len(docs) == 0 {
+		return invalidArgument("documents", "documents is empty: attach at least one PDF or "+
+			"DOCX file")
+	}
+	var total int
+	ids := map[int]bool{}
+	for i := range docs {
+		doc := &docs[i]
+		field := indexed("documents", i)
+		if terr := checkText(field+".name", doc.Name, true, 100); terr != nil {
+			return terr
+		}
+		if doc.FileExtension != "pdf" && doc.FileExtension != "docx" {
+			return invalidArgument(field+".file_extension", "%s.file_extension %q is not "+
+				"supported: pass pdf or docx", field, truncate(doc.FileExtension, 10))
+		}
+		if terr := checkID(field+".document_id", doc.DocumentID, ids); terr != nil {
+			return terr
+		}
+		data, terr := decodeDocument(field+".content_base64", doc.FileExtension, doc.ContentBase64)
+		if terr != nil {
+			return terr
+		}
+		doc.data = data
+		total += len(data)
+	}
+	if total > maxDocumentBytes {
+		return &ToolError{Code: CodeTooLarge, Field: "documents", Message: fmt.Sprintf(
+			"documents total %d bytes, over the limit of %d bytes", total, maxDocumentBytes),
+			NextStep: "send fewer or smaller documents, or split them over several envelopes"}
+	}
+	assignIDs(docs, ids, func(d *documentInput) *int { return &d.DocumentID })
+	return nil
+}
+
+// checkID checks an optional id and records it in seen. Zero means "assign one later".
+func checkID(field string, id int, seen map[int]bool) *ToolError {
+	if id == 0 {
+		return nil
+	}
+	if id < 0 || id > maxDocusignID {
+		return invalidArgument(field, "%s is %d: pass a positive integer below 2147483647",
+			field, id)
+	}
+	if seen[id] {
+		return invalidArgument(field, "%s %d is used twice: give each one a unique id, or "+
+			"leave it out to have one assigned", field, id)
+	}
+	seen[id] = true
+	return nil
+}
+
+// assignIDs gives every item whose id is zero the lowest id not in used.
+func assignIDs[T any](items []T, used map[int]bool, id func(*T) *int) {
+	next := 1
+	for i := range items {
+		p := id(&items[i])
+		if *p != 0 {
+			continue
+		}
+		for used[next] {
+			next++
+		}
+		*p = next
+		used[next] = true
+	}
+}
+
+func validateRecipients(in *createEnvelopeInput) *ToolError {
+	total := len(in.Signers) + len(in.CarbonCopies)
+	if total == 0 {
+		return invalidArgument("signers", "signers and carbon_copies are empty: add at least "+
+			"one recipient")
+	}
+	if total > maxRecipients {
+		return invalidArgument("signers", "the envelope has %d recipients: Docusign allows "+
+			"at most %d", total, maxRecipients)
+	}
+	ids := map[int]bool{}
+	docIDs := map[int]bool{}
+	for _, doc := range in.Documents {
+		docIDs[doc.DocumentID] = true
+	}
+	for i, r := range in.Signers {
+		if terr := validateRecipient(indexed("signers", i), r, ids, docIDs); terr != nil {
+			return terr
+		}
+	}
+	for i, r := range in.CarbonCopies {
+		if terr := validateRecipient(indexed("carbon_copies", i), r, ids, nil); terr != nil {
+			return terr
+		}
+	}
+	recipientID := func(r *recipientInput) *int { return &r.RecipientID }
+	assignIDs(in.Signers, ids, recipientID)
+	assignIDs(in.CarbonCopies, ids, recipientID)
+	return nil
+}
+
+// validateRecipient checks one recipient. docIDs is nil for carbon copies, whose tabs are
+// ignored.
+func validateRecipient(field string, r recipientInput, ids, docIDs map[int]bool) *ToolError {
+	if terr := checkText(field+".name", r.Name, true, 100); terr != nil {
+		return terr
+	}
+	if terr := checkEmail(field+".email", r.Email); terr != nil {
+		return terr
+	}
+	if terr := checkID(field+".recipient_id", r.RecipientID, ids); terr != nil {
+		return terr
+	}
+	if r.RoutingOrder != nil {
+		if terr := checkRoutingOrder(field+".routing_order", *r.RoutingOrder); terr != nil {
+			return terr
+		}
+	}
+	if docIDs == nil {
+		return nil
+	}
+	for j, tab := range r.Tabs {
+		if terr := validateTab(indexed(field+".tabs", j), tab, docIDs); terr != nil {
+			return terr
+		}
+	}
+	return nil
+}
+
+func validateTab(field string, tab tabInput, docIDs map[int]bool) *ToolError {
+	if !creatableTabs[tab.Type] {
+		return invalidArgument(field+".type", "%s.type %q is not supported: pass sign_here, "+
+			"date_signed, full_name, initial_here or text", field, truncate(tab.Type, 20))
+	}
+	if tab.Value != "" && tab.Type != "text" {
+		return invalidArgument(field+".value", "%s.value is set on a %s tab: only text tabs "+
+			"take a value", field, tab.Type)
+	}
+	placed := tab.DocumentID != 0 || tab.Page != 0 || tab.X != 0 || tab.Y != 0
+	if tab.AnchorString != "" {
+		if placed {
+			return invalidArgument(field+".anchor_string", "%s sets both anchor_string and a "+
+				"position: keep one of them", field)
+		}
+		return nil
+	}
+	if !docIDs[tab.DocumentID] {
+		return invalidArgument(field+".document_id", "%s has no anchor_string and its "+
+			"document_id %d is not a document of this envelope: set anchor_string, or "+
+			"document_id, page, x and y", field, tab.DocumentID)
+	}
+	if tab.Page < 1 {
+		return invalidArgument(field+".page", "%s.page is %d: pass a page number from 1",
+			field, tab.Page)
+	}
+	if tab.X < 0 || tab.Y < 0 {
+		return invalidArgument(field+".x", "%s has a negative position: x and y count pixels "+
+			"from the top-left corner and must be 0 or more", field)
+	}
+	return nil
+}
+
+func validateCustomFields(fields []customFieldInput) *ToolError {
+	seen := map[string]bool{}
+	for i, f := range fields {
+		field := indexed("custom_fields", i)
+		if terr := checkText(field+".name", f.Name, true, maxCustomFieldLen); terr != nil {
+			return terr
+		}
+		if terr := checkText(field+".value", f.Value, false, maxCustomFieldLen); terr != nil {
+			return terr
+		}
+		if seen[f.Name] {
+			return invalidArgument(field+".name", "custom field %q is set twice: set each "+
+				"name once", truncate(f.Name, 40))
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package tools
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/ys88io/docusign-mcp/docusign"
+)
+
+const (
+	defaultPageSize = 25
+	maxPageSize     = 100
+	// defaultListWindow is how far back list_envelopes looks when from is not given.
+	defaultListWindow = 30 * 24 * time.Hour
+)
+
+var envelopeStatuses = []string{"created", "sent", "delivered", "signed", "completed",
+	"declined", "voided"}
+
+type listEnvelopesInput struct {
+	Status   []string `json:"status,omitempty" jsonschema:"enum=created,enum=sent,enum=delivered,enum=signed,enum=completed,enum=declined,enum=voided" jsonschema_description:"Current statuses to include. Default: all."`
+	From     string   `json:"from,omitempty" jsonschema_description:"RFC 3339 time; envelopes whose status changed at or after it. Default: 30 days ago."`
+	To       string   `json:"to,omitempty" jsonschema_description:"RFC 3339 time; envelopes whose status changed before it. Default: now."`
+	PageSize int      `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Envelopes per page, at most 100. Default 25."`
+	Cursor   string   `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page, with the same filters."`
+
+	from, to time.Time
+	start    int
+}
+
+type listEnvelopesOutput struct {
+	Envelopes  []envelopeItem `json:"envelopes"`
+	Truncated  bool           `json:"truncated" jsonschema_description:"True when more envelopes match: call again with next_cursor."`
+	NextCursor string         `json:"next_cursor,omitempty"`
+	Total      int            `json:"total" jsonschema_description:"Number of matching envelopes, as Docusign counts them."`
+}
+
+type envelopeItem struct {
+	EnvelopeID   string `json:"envelope_id"`
+	Status       string `json:"status"`
+	EmailSubject string `json:"email_subject,omitempty"`
+	SentAt       string `json:"sent_at,omitempty"`
+	ChangedAt    string `json:"status_changed_at,omitempty"`
+}
+
+// listCursor is the decoded cursor. It pins the query, including a defaulted from time, so the
+// next page continues the same result set.
+type listCursor struct {
+	Start    int      `json:"p"`
+	From     string   `json:"f,omitempty"`
+	To       string   `json:"t,omitempty"`
+	Status   []string `json:"s,omitempty"`
+	Search   string   `json:"q,omitempty"`
+	PageSize int      `json:"n,omitempty"`
+}
+
+func (c listCursor) encode() string {
+	raw, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeCursor(s string) (listCursor, *ToolError) {
+	var c listCursor
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil || c.Start < 0 {
+		return listCursor{}, invalidArgument("cursor", "cursor is not one this server issued: "+
+			"pass next_cursor from the previous page unchanged, or leave it out to start over")
+	}
+	return c, nil
+}
+
+func newListEnvelopes(d *Deps) (serverTool, error) {
+	return buildTool(d, toolSpec[listEnvelopesInput, listEnvelopesOutput]{
+		name: "list_envelopes",
+		description: "Reads only. Lists envelopes whose status changed in a time window " +
+			"(default: the last 30 days), optionally filtered by status, as compact items. " +
+			"Pages with page_size (at most 100) and next_cursor.",
+		readOnly:   true,
+		idempotent: true,
+		validate:   func(in *listEnvelopesInput) *ToolError { return validateList(in, d.Now()) },
+		run: func(ctx context.Context, in *listEnvelopesInput) (listEnvelopesOutput, []content,
+			*ToolError) {
+			return listEnvelopes(ctx, d, in)
+		},
+	})
+}
+
+func validateList(in *listEnvelopesInput, now time.Time) *ToolError {
+	if in.Cursor != "" {
+		c, terr := decodeCursor(in.Cursor)
+		if terr != nil {
+			return terr
+		}
+		if terr := cursorMatches(in, c); terr != nil {
+			return terr
+		}
+		in.From, in.To, in.Status, in.PageSize, in.start = c.From, c.To, c.Status, c.PageSize,
+			c.Start
+	}
+	for i, s := range in.Status {
+		if !slices.Contains(envelopeStatuses, s) {
+			return invalidArgument(indexed("status", i), "status %q is not a status to filter "+
+				"on: use created, sent, delivered, signed, completed, declined or voided",
+				truncate(s, 20))
+		}
+	}
+	if terr := checkPageSize(&in.PageSize); terr != nil {
+		return terr
+	}
+	return resolveWindow(in, now)
+}
+
+// cursorMatches rejects a cursor sent with filters other than those it was issued for.
+func cursorMatches(in *listEnvelopesInput, c listCursor) *ToolError {
+	same := (in.From == "" || in.From == c.From) && (in.To == "" || in.To == c.To) &&
+		(len(in.Status) == 0 || slices.Equal(in.Status, c.Status)) &&
+		(in.PageSize == 0 || in.PageSize == c.PageSize)
+	if !same {
+		return invalidArgument("cursor", "cursor belongs to a query with other filters: "+
+			"repeat that query's filters, or leave cursor out to start a new one")
+	}
+	return nil
+}
+
+func checkPageSize(size *int) *ToolError {
+	if *size == 0 {
+		*size = defaultPageSize
+	}
+	if *size < 1 || *size > maxPageSize {
+		return invalidArgument("page_size", "page_size is %d: pass 1 to %d", *size, maxPageSize)
+	}
+	return nil
+}
+
+func resolveWindow(in *listEnvelopesInput, now time.Time) *ToolError {
+	var terr *ToolError
+	in.from = now.Add(-defaultListWindow).UTC().Truncate(time.Second)
+	if in.From != "" {
+		if in.from, terr = parseTime("from", in.From); terr != nil {
+			return terr
+		}
+	}
+	if in.To != "" {
+		if in.to, terr = parseTime("to", in.To); terr != nil {
+			return terr
+		}
+		if !in.to.After(in.from) {
+			return invalidArgument("to", "to %s is not after from %s: pass a later to, or "+
+				"an earlier from", in.To, in.from.Format(time.RFC3339))
+		}
+	}
+	in.From = in.from.Format(time.RFC3339)
+	return nil
+}
+
+func listEnvelopes(ctx context.Context, d *Deps, in *listEnvelopesInput) (listEnvelopesOutput,
+	[]content, *ToolError) {
+	opts := &docusign.ListStatusChangesOptions{
+		FromDate:      in.from,
+		ToDate:        in.to,
+		Status:        in.Status,
+		Count:         in.PageSize,
+		StartPosition: in.start,
+		OrderBy:       "status_changed",
+		Order:         "desc",
+	}
+	info, _, err := d.Docusign.Envelopes.ListStatusChanges(ctx, opts)
+	if err != nil {
+		return listEnvelopesOutput{}, nil, fromDocusign(err, "the envelope list", d.Now())
+	}
+	out := listEnvelopesOutput{Envelopes: []envelopeItem{}, Total: atoi(info.TotalSetSize)}
+	for _, env := range info.Envelopes {
+		out.Envelopes = append(out.Envelopes, envelopeItem{
+			EnvelopeID: env.EnvelopeID, Status: env.Status, EmailSubject: env.EmailSubject,
+			SentAt: formatTime(env.SentDateTime), ChangedAt: formatTime(env.StatusChangedDateTime),
+		})
+	}
+	next := in.start + len(info.Envelopes)
+	if len(info.Envelopes) > 0 && (next < out.Total || info.NextURI != "") {
+		out.Truncated = true
+		out.NextCursor = listCursor{Start: next, From: in.From, To: in.To, Status: in.Status,
+			PageSize: in.PageSize}.encode()
+	}
+	return out, nil, nil
+}

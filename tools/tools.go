@@ -1,0 +1,251 @@
+// Package tools defines the MCP tools that drive Docusign eSignature: their schemas,
+// input validation, policy check, Docusign calls and results.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/ys88io/docusign-mcp/policy"
+)
+
+// callBudget bounds one tool call. MCP clients time out after 60 seconds by default, so a call
+// must return well before that.
+const callBudget = 45 * time.Second
+
+type (
+	serverTool = server.ServerTool
+	content    = mcp.Content
+)
+
+// Options configures optional tool behaviour.
+type Options struct {
+	// ExportDir, when set, receives a plaintext copy of every downloaded document. Empty keeps
+	// documents only in the encrypted store.
+	ExportDir string
+}
+
+// Deps are the tools' dependencies.
+type Deps struct {
+	Docusign Docusign
+	Store    DocumentStore
+	// Policy decides on every call. Nil allows every call of policy.DefaultPrincipal only.
+	Policy  policy.Decider
+	Logger  *slog.Logger
+	Options Options
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// toolSpec defines one tool. In is its input and Out its structured output type; both
+// schemas are reflected from them.
+type toolSpec[In, Out any] struct {
+	name        string
+	description string
+	readOnly    bool
+	destructive bool
+	idempotent  bool
+	// write marks a call that changes Docusign state. It runs on a context that the client's
+	// cancellation does not stop, so its outcome is never left half-known.
+	write bool
+	// validate checks the decoded input. Nil means decoding is the only check.
+	validate func(in *In) *ToolError
+	// envelopeID returns the envelope the call acts on, for the policy request and logs.
+	envelopeID func(in *In) string
+	// run calls Docusign and shapes the output. extra content follows the JSON text item.
+	run func(ctx context.Context, in *In) (out Out, extra []mcp.Content, err *ToolError)
+}
+
+// Tools returns the nine tools bound to deps, in a fixed order.
+func Tools(deps Deps) ([]server.ServerTool, error) {
+	d := deps.withDefaults()
+	builders := []func(*Deps) (server.ServerTool, error){
+		newCreateEnvelope, newGetEnvelopeStatus, newListEnvelopes, newVoidEnvelope,
+		newResendEnvelope, newListEnvelopeDocuments, newDownloadDocument, newListTemplates,
+		newGetTemplate,
+	}
+	tools := make([]server.ServerTool, 0, len(builders))
+	for _, build := range builders {
+		tool, err := build(d)
+		if err != nil {
+			return nil, err
+		}
+		tools = append(tools, tool)
+	}
+	return tools, nil
+}
+
+// Register adds the tools and the document resource template to s.
+func Register(s *server.MCPServer, deps Deps) error {
+	tools, err := Tools(deps)
+	if err != nil {
+		return err
+	}
+	s.AddTools(tools...)
+	s.AddResourceTemplates(DocumentResourceTemplate(deps))
+	return nil
+}
+
+func (d Deps) withDefaults() *Deps {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Policy == nil {
+		local, _ := policy.NewStatic(policy.LocalConfig())
+		d.Policy = local
+	}
+	return &d
+}
+
+func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool, error) {
+	input, err := reflectSchema(new(In))
+	if err != nil {
+		return server.ServerTool{}, fmt.Errorf("tool %s input: %w", spec.name, err)
+	}
+	output, err := reflectSchema(new(Out))
+	if err != nil {
+		return server.ServerTool{}, fmt.Errorf("tool %s output: %w", spec.name, err)
+	}
+	tool := mcp.NewToolWithRawSchema(spec.name, spec.description, input)
+	mcp.WithRawOutputSchema(output)(&tool)
+	mcp.WithToolAnnotation(mcp.ToolAnnotation{
+		ReadOnlyHint:    mcp.ToBoolPtr(spec.readOnly),
+		DestructiveHint: mcp.ToBoolPtr(spec.destructive),
+		IdempotentHint:  mcp.ToBoolPtr(spec.idempotent),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	})(&tool)
+	return server.ServerTool{Tool: tool, Handler: spec.handler(d)}, nil
+}
+
+// handler runs the four steps of a call: parse, decide, act and shape. Every expected failure
+// becomes an isError result. A Go error would reach the client as a JSON-RPC protocol error.
+func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		start := d.Now()
+		in, terr := spec.parse(req)
+		envelopeID := ""
+		if terr == nil && spec.envelopeID != nil {
+			envelopeID = spec.envelopeID(in)
+		}
+		if terr == nil {
+			terr = d.decide(ctx, spec.name, spec.readOnly, envelopeID)
+		}
+		var result *mcp.CallToolResult
+		if terr == nil {
+			result, terr = spec.act(ctx, in)
+		}
+		d.logCall(ctx, spec.name, envelopeID, start, terr)
+		if terr != nil {
+			return terr.result(), nil
+		}
+		return result, nil
+	}
+}
+
+func (spec toolSpec[In, Out]) parse(req mcp.CallToolRequest) (*In, *ToolError) {
+	raw, err := rawArguments(req)
+	if err != nil {
+		return nil, invalidArgument("arguments", "arguments could not be read: %v", err)
+	}
+	in := new(In)
+	if terr := decodeArguments(raw, in); terr != nil {
+		return nil, terr
+	}
+	if spec.validate != nil {
+		if terr := spec.validate(in); terr != nil {
+			return nil, terr
+		}
+	}
+	return in, nil
+}
+
+func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
+	switch args := req.GetRawArguments().(type) {
+	case json.RawMessage:
+		return args, nil
+	case nil:
+		return nil, nil
+	default:
+		return json.Marshal(args)
+	}
+}
+
+func (spec toolSpec[In, Out]) act(ctx context.Context, in *In) (*mcp.CallToolResult, *ToolError) {
+	var cancel context.CancelFunc
+	if spec.write {
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), callBudget)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, callBudget)
+	}
+	defer cancel()
+	out, extra, terr := spec.run(ctx, in)
+	if terr != nil {
+		return nil, terr
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, &ToolError{Code: CodeInternal, Message: "failed to encode the result",
+			cause: err}
+	}
+	content := append([]mcp.Content{mcp.NewTextContent(string(raw))}, extra...)
+	return &mcp.CallToolResult{Content: content, StructuredContent: json.RawMessage(raw)}, nil
+}
+
+func (d *Deps) decide(ctx context.Context, tool string, readOnly bool, envelopeID string) *ToolError {
+	req := policy.Request{Principal: policy.PrincipalFrom(ctx), Tool: tool, ReadOnly: readOnly,
+		EnvelopeID: envelopeID}
+	decision, err := d.Policy.Decide(ctx, req)
+	if err != nil {
+		return &ToolError{Code: CodePolicyDenied, Retryable: true, cause: err,
+			Message:  "the policy check failed, so the call was not made",
+			NextStep: "call again; if it keeps failing, tell the server operator"}
+	}
+	if !decision.Allow {
+		return &ToolError{Code: CodePolicyDenied, Field: decision.Rule,
+			Message:  fmt.Sprintf("denied by policy rule %s: %s", decision.Rule, decision.Reason),
+			NextStep: "do not retry; ask the server operator to change rule " + decision.Rule}
+	}
+	return nil
+}
+
+// logCall logs one line per call. It never logs arguments, because they carry signer names
+// and email addresses.
+func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.Time,
+	terr *ToolError) {
+	attrs := []slog.Attr{
+		slog.String("tool", tool),
+		slog.String("principal", policy.PrincipalFrom(ctx)),
+		slog.Duration("duration", d.Now().Sub(start)),
+	}
+	if envelopeID != "" {
+		attrs = append(attrs, slog.String("envelope_id", envelopeID))
+	}
+	if terr == nil {
+		d.Logger.LogAttrs(ctx, slog.LevelInfo, "tool call succeeded", attrs...)
+		return
+	}
+	attrs = append(attrs, slog.String("code", terr.Code), slog.String("field", terr.Field))
+	if terr.TraceToken != "" {
+		attrs = append(attrs, slog.String("trace_token", terr.TraceToken))
+	}
+	if terr.cause != nil {
+		attrs = append(attrs, slog.String("error", maskEmails(terr.cause.Error())))
+	}
+	d.Logger.LogAttrs(ctx, slog.LevelWarn, "tool call failed", attrs...)
+}
+
+// isEmptyJSON reports whether raw holds no arguments at all.
+func isEmptyJSON(raw []byte) bool {
+	trimmed := bytes.TrimSpace(raw)
+	return len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null"))
+}
