@@ -123,7 +123,7 @@ func TestTokenRequestShape(t *testing.T) {
 		{name: "json body", contentType: "application/json",
 			body: `{"grant_type":"x"}`, wantErr: "invalid_request"},
 		{name: "wrong grant", contentType: "application/x-www-form-urlencoded",
-			body: "grant_type=client_credentials&assertion=" + jwt,
+			body:    "grant_type=client_credentials&assertion=" + jwt,
 			wantErr: "unsupported_grant_type"},
 		{name: "missing assertion", contentType: "application/x-www-form-urlencoded",
 			body: "grant_type=" + url.QueryEscape(jwtBearerGrant), wantErr: "invalid_request"},
