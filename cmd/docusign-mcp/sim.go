@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+)
+
+// simConfig is the checked configuration of the sim command.
+type simConfig struct {
+	Log  logConfig
+	Addr string // loopback listen address
+	Dir  string // where the credentials files go; empty: a new temporary directory
+}
+
+const simSummary = `Run the Docusign simulator on its own until interrupted. It serves /oauth/*,
+/restapi/* and the signer control API under /sim/ on one loopback origin, and
+writes credentials files that 'serve' and Docusign SDKs can use:
+
+  docusign-mcp.env     DOCUSIGN_* variables for serve ('set -a; . FILE; set +a')
+  credentials.json     ids, URLs and the key path, for SDK clients
+  private-key.pem      the integration key's RSA private key
+  store.key            an encryption key for serve's document store`
+
+// parseSimConfig parses the sim flags and returns one message per problem.
+func parseSimConfig(args []string, env environment) (simConfig, []string, error) {
+	fs := newFlagSet("sim", simSummary)
+	addr := fs.String("addr", "127.0.0.1:0",
+		"loopback address to listen on; port 0 picks a free port")
+	dir := fs.String("dir", "", "directory for the credentials files (default: a new temporary directory)")
+	logFormat, logLevel := logFlags(fs)
+	if err := parseFlags(fs, args, env); err != nil {
+		return simConfig{}, nil, err
+	}
+	cfg := simConfig{Dir: strings.TrimSpace(*dir)}
+	var problems []string
+	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
+	normalized, problem := checkListenAddr(strings.TrimSpace(*addr))
+	if problem != "" {
+		problems = append(problems, fmt.Sprintf("--addr %q is invalid: %s", *addr, problem))
+	}
+	cfg.Addr = normalized
+	return cfg, problems, nil
+}
+
+func runSimCommand(ctx context.Context, args []string, env environment) error {
+	cfg, problems, err := parseSimConfig(args, env)
+	if err != nil {
+		return err
+	}
+	if err := problemsError("sim", problems); err != nil {
+		return err
+	}
+	return runSim(ctx, cfg, env.stdout, newLogger(env.stderr, cfg.Log))
+}
+
+// runSim starts the simulator, writes the credentials files, prints where everything
+// is and serves until ctx is done.
+func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.Logger) error {
+	sim, err := docusigntest.Start(docusigntest.Options{Addr: cfg.Addr})
+	if err != nil {
+		return fmt.Errorf("start simulator on %s: %w", cfg.Addr, err)
+	}
+	defer sim.Close()
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "docusign-sim-"); err != nil {
+			return fmt.Errorf("create credentials directory: %w", err)
+		}
+	}
+	files, err := writeSimCredentials(dir, sim.Credentials())
+	if err != nil {
+		return err
+	}
+	printSimBanner(stdout, sim.URL, files)
+	logger.Info("simulator started", "url", sim.URL, "dir", dir)
+	<-ctx.Done()
+	logger.Info("simulator stopped")
+	return nil
+}
+
+// simFiles are the paths of the files that runSim writes.
+type simFiles struct {
+	EnvFile, CredentialsJSON, PrivateKey, StoreKey, DataDir string
+}
+
+// simCredentialsJSON is the content of credentials.json.
+type simCredentialsJSON struct {
+	IntegrationKey string `json:"integrationKey"`
+	UserID         string `json:"userId"`
+	AccountID      string `json:"accountId"`
+	AuthServer     string `json:"authServer"`
+	BaseURI        string `json:"baseUri"`
+	PrivateKeyFile string `json:"privateKeyFile"`
+	ControlURL     string `json:"controlUrl"`
+}
+
+// writeSimCredentials writes the credentials files into dir, creating it if needed.
+func writeSimCredentials(dir string, c docusigntest.Credentials) (simFiles, error) {
+	f := simFiles{
+		EnvFile:         filepath.Join(dir, "docusign-mcp.env"),
+		CredentialsJSON: filepath.Join(dir, "credentials.json"),
+		PrivateKey:      filepath.Join(dir, "private-key.pem"),
+		StoreKey:        filepath.Join(dir, "store.key"),
+		DataDir:         filepath.Join(dir, "data"),
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return f, fmt.Errorf("create credentials directory: %w", err)
+	}
+	if err := os.WriteFile(f.PrivateKey, c.PrivateKeyPEM, 0o600); err != nil {
+		return f, fmt.Errorf("write private key: %w", err)
+	}
+	if _, err := ensureStoreKey(dir); err != nil {
+		return f, err
+	}
+	creds, err := json.MarshalIndent(simCredentialsJSON{
+		IntegrationKey: c.IntegrationKey, UserID: c.UserID, AccountID: c.AccountID,
+		AuthServer: c.AuthServer, BaseURI: c.BaseURI, PrivateKeyFile: f.PrivateKey,
+		ControlURL: c.AuthServer + "/sim/",
+	}, "", "  ")
+	if err != nil {
+		return f, fmt.Errorf("encode credentials: %w", err)
+	}
+	if err := os.WriteFile(f.CredentialsJSON, append(creds, '\n'), 0o600); err != nil {
+		return f, fmt.Errorf("write credentials: %w", err)
+	}
+	env := strings.Join([]string{
+		"DOCUSIGN_INTEGRATION_KEY=" + c.IntegrationKey,
+		"DOCUSIGN_USER_ID=" + c.UserID,
+		"DOCUSIGN_ACCOUNT_ID=" + c.AccountID,
+		"DOCUSIGN_AUTH_SERVER=" + c.AuthServer,
+		"DOCUSIGN_PRIVATE_KEY_FILE=" + shellQuote(f.PrivateKey),
+		"DOCUSIGN_MCP_STORE_KEY_FILE=" + shellQuote(f.StoreKey),
+		"DOCUSIGN_MCP_DATA_DIR=" + shellQuote(f.DataDir),
+	}, "\n") + "\n"
+	if err := os.WriteFile(f.EnvFile, []byte(env), 0o600); err != nil {
+		return f, fmt.Errorf("write environment file: %w", err)
+	}
+	return f, nil
+}
+
+// printSimBanner prints the simulator's URLs and files for a person to copy.
+func printSimBanner(w io.Writer, url string, f simFiles) {
+	fmt.Fprintf(w, `Docusign simulator running at %[1]s
+  OAuth server:   %[1]s  (/oauth/token, /oauth/userinfo)
+  REST base:      %[1]s/restapi
+  signer control: %[1]s/sim/
+Credentials:
+  environment:    %[2]s
+  JSON:           %[3]s
+  private key:    %[4]s
+  store key:      %[5]s
+Point serve at it:
+  set -a; . %[2]s; set +a; docusign-mcp serve
+Stop with Ctrl-C.
+`, url, f.EnvFile, f.CredentialsJSON, f.PrivateKey, f.StoreKey)
+}
+
+// shellQuote quotes s for a POSIX shell when it contains anything but safe characters.
+func shellQuote(s string) string {
+	safe := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0
+	if safe && s != "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

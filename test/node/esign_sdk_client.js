@@ -1,0 +1,127 @@
+// Drives the standalone simulator with Docusign's official Node SDK (docusign-esign) to show
+// that the simulator speaks Docusign's wire format. TestNodeSDKAgainstSimulator runs it.
+//
+// Usage: node esign_sdk_client.js CREDENTIALS_JSON PDF_FILE PROXY_URL
+//
+// CREDENTIALS_JSON is the credentials.json that `docusign-mcp sim` writes. The SDK always
+// calls the OAuth server over https, and the simulator serves plain http, so PROXY_URL names
+// a loopback proxy that terminates TLS for CONNECT requests and forwards plain requests. The
+// bytes the SDK sends and receives are unchanged.
+//
+// Output: one JSON object per line, {"step": NAME, ...}, for the Go test to check.
+"use strict";
+
+const fs = require("node:fs");
+const docusign = require("docusign-esign");
+
+function emit(step, fields) {
+  process.stdout.write(JSON.stringify({ step, ...fields }) + "\n");
+}
+
+async function main() {
+  const [credentialsPath, pdfPath, proxyURL] = process.argv.slice(2);
+  if (!credentialsPath || !pdfPath || !proxyURL) {
+    throw new Error("usage: node esign_sdk_client.js CREDENTIALS_JSON PDF_FILE PROXY_URL");
+  }
+  const creds = JSON.parse(fs.readFileSync(credentialsPath, "utf8"));
+  const oauthHost = new URL(creds.authServer).host;
+
+  const apiClient = new docusign.ApiClient({ proxy: proxyURL });
+  apiClient.setOAuthBasePath(oauthHost);
+
+  const privateKey = fs.readFileSync(creds.privateKeyFile);
+  const token = await apiClient.requestJWTUserToken(
+    creds.integrationKey, creds.userId, ["signature", "impersonation"], privateKey, 3600);
+  const accessToken = token.body.access_token;
+  emit("requestJWTUserToken", {
+    tokenType: token.body.token_type,
+    expiresIn: token.body.expires_in,
+    hasToken: typeof accessToken === "string" && accessToken.length > 0,
+  });
+
+  const userInfo = await apiClient.getUserInfo(accessToken);
+  const account = userInfo.accounts.find((a) => String(a.isDefault) === "true");
+  if (!account) {
+    throw new Error("getUserInfo returned no default account");
+  }
+  emit("getUserInfo", {
+    sub: userInfo.sub,
+    accountId: account.accountId,
+    baseUri: account.baseUri,
+    accounts: userInfo.accounts.length,
+  });
+
+  apiClient.setBasePath(account.baseUri + "/restapi");
+  apiClient.addDefaultHeader("Authorization", "Bearer " + accessToken);
+  const envelopes = new docusign.EnvelopesApi(apiClient);
+  const accountId = account.accountId;
+
+  const summary = await envelopes.createEnvelope(accountId, {
+    envelopeDefinition: envelopeDefinition(fs.readFileSync(pdfPath)),
+  });
+  emit("createEnvelope", { envelopeId: summary.envelopeId, status: summary.status, uri: summary.uri });
+  const envelopeId = summary.envelopeId;
+
+  const envelope = await envelopes.getEnvelope(accountId, envelopeId, { include: "recipients" });
+  emit("getEnvelope", {
+    envelopeId: envelope.envelopeId,
+    status: envelope.status,
+    emailSubject: envelope.emailSubject,
+    signers: (envelope.recipients && envelope.recipients.signers || []).length,
+    carbonCopies: (envelope.recipients && envelope.recipients.carbonCopies || []).length,
+  });
+
+  const fromDate = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  const changes = await envelopes.listStatusChanges(accountId, { fromDate });
+  emit("listStatusChanges", {
+    resultSetSize: changes.resultSetSize,
+    envelopeIds: (changes.envelopes || []).map((e) => e.envelopeId),
+  });
+
+  const docs = await envelopes.listDocuments(accountId, envelopeId);
+  emit("listDocuments", {
+    documents: (docs.envelopeDocuments || []).map((d) => ({ documentId: d.documentId, type: d.type })),
+  });
+
+  const pdf = await envelopes.getDocument(accountId, envelopeId, "combined", {});
+  const bytes = Buffer.isBuffer(pdf) ? pdf : Buffer.from(pdf, "binary");
+  emit("getDocument", { size: bytes.length, head: bytes.subarray(0, 5).toString("latin1") });
+
+  const update = await envelopes.update(accountId, envelopeId, {
+    envelope: { status: "voided", voidedReason: "SDK interoperability test" },
+  });
+  const voided = await envelopes.getEnvelope(accountId, envelopeId, {});
+  emit("update", { envelopeId: update.envelopeId, status: voided.status, voidedReason: voided.voidedReason });
+}
+
+// envelopeDefinition is a PDF sent to one signer with one carbon copy, as SDK users write it.
+function envelopeDefinition(pdf) {
+  const signer = docusign.Signer.constructFromObject({
+    email: "signer@example.com", name: "Test Signer", recipientId: "1", routingOrder: "1",
+    tabs: docusign.Tabs.constructFromObject({
+      signHereTabs: [docusign.SignHere.constructFromObject({
+        anchorString: "/sig1/", anchorUnits: "pixels", anchorXOffset: "0", anchorYOffset: "0",
+      })],
+    }),
+  });
+  const cc = docusign.CarbonCopy.constructFromObject({
+    email: "copy@example.com", name: "Test Copy", recipientId: "2", routingOrder: "2",
+  });
+  return docusign.EnvelopeDefinition.constructFromObject({
+    emailSubject: "SDK interoperability test",
+    documents: [docusign.Document.constructFromObject({
+      documentBase64: pdf.toString("base64"), name: "Engagement letter",
+      fileExtension: "pdf", documentId: "1",
+    })],
+    recipients: docusign.Recipients.constructFromObject({ signers: [signer], carbonCopies: [cc] }),
+    status: "sent",
+  });
+}
+
+main().catch((err) => {
+  const status = err && err.response ? err.response.status : undefined;
+  const body = err && err.response && err.response.data;
+  process.stderr.write(`esign_sdk_client: ${err && err.message}` +
+    (status ? ` (HTTP ${status}: ${JSON.stringify(body)})` : "") + "\n");
+  process.exit(1);
+});
