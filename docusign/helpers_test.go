@@ -68,13 +68,14 @@ type fakeClock struct{ nanos atomic.Int64 }
 
 func newFakeClock() *fakeClock {
 	c := &fakeClock{}
-	c.nanos.Store(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC).UnixNano())
+	// Start at the real time so that context deadlines compare with the fake clock.
+	c.nanos.Store(time.Now().Truncate(time.Second).UnixNano())
 	return c
 }
 
-func (c *fakeClock) Now() time.Time             { return time.Unix(0, c.nanos.Load()).UTC() }
-func (c *fakeClock) Advance(d time.Duration)    { c.nanos.Add(int64(d)) }
-func (c *fakeClock) Set(t time.Time)            { c.nanos.Store(t.UnixNano()) }
+func (c *fakeClock) Now() time.Time                  { return time.Unix(0, c.nanos.Load()).UTC() }
+func (c *fakeClock) Advance(d time.Duration)         { c.nanos.Add(int64(d)) }
+func (c *fakeClock) Set(t time.Time)                 { c.nanos.Store(t.UnixNano()) }
 func (c *fakeClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // sleeper records the waits the client asks for and advances the clock instead of sleeping.
