@@ -66,16 +66,16 @@ func TestToolsRejectBadInput(t *testing.T) {
 				a["carbon_copies"].([]any)[0].(map[string]any)["recipient_id"] = 3
 			}), wantCode: CodeInvalidArgument, wantField: "carbon_copies[0].recipient_id"},
 		{name: "routing order zero", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = 0 }),
+			args:     withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = 0 }),
 			wantCode: CodeInvalidArgument, wantField: "signers[0].routing_order"},
 		{name: "routing order negative", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = -2 }),
+			args:     withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = -2 }),
 			wantCode: CodeInvalidArgument, wantField: "signers[0].routing_order"},
 		{name: "routing order fraction", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = 1.5 }),
+			args:     withChange(t, func(a map[string]any) { signer0(a)["routing_order"] = 1.5 }),
 			wantCode: CodeInvalidArgument, wantField: "signers.routing_order"},
 		{name: "sent without subject", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { delete(a, "email_subject") }),
+			args:     withChange(t, func(a map[string]any) { delete(a, "email_subject") }),
 			wantCode: CodeInvalidArgument, wantField: "email_subject"},
 		{name: "custom field too long", tool: "create_envelope",
 			args: withChange(t, func(a map[string]any) {
@@ -92,10 +92,10 @@ func TestToolsRejectBadInput(t *testing.T) {
 					"anchor_string": "/s/"}}
 			}), wantCode: CodeInvalidArgument, wantField: "signers[0].tabs[0].value"},
 		{name: "unknown argument", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { a["send_now"] = true }),
+			args:     withChange(t, func(a map[string]any) { a["send_now"] = true }),
 			wantCode: CodeInvalidArgument, wantField: "send_now"},
 		{name: "bad status", tool: "create_envelope",
-			args: withChange(t, func(a map[string]any) { a["status"] = "completed" }),
+			args:     withChange(t, func(a map[string]any) { a["status"] = "completed" }),
 			wantCode: CodeInvalidArgument, wantField: "status"},
 		{name: "unknown template", tool: "create_envelope", args: map[string]any{
 			"source": "template", "status": "sent", "template_id": missingGUID,
