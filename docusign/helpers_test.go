@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -302,4 +304,9 @@ func newTestEnv(t *testing.T, configure ...func(*docusign.Config)) *testEnv {
 // restPath returns the REST path of the test account followed by suffix.
 func restPath(suffix string) string {
 	return "/restapi/v2.1/accounts/" + testAccountID + suffix
+}
+
+// slogJSON returns a debug-level JSON logger that writes to w.
+func slogJSON(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
