@@ -2,19 +2,170 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/ys88io/docusign-mcp/docusign"
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+	"github.com/ys88io/docusign-mcp/store"
+	"github.com/ys88io/docusign-mcp/tools"
 )
 
-// app is a running server.
-// TODO: start the Docusign backend and register the tools once those packages build.
+// serverInstructions tell MCP clients how to use the server as a whole.
+const serverInstructions = "Tools for Docusign eSignature: create and send envelopes, follow " +
+	"their status, download signed documents and certificates, and use templates. " +
+	"Confirm recipients and documents with the user before sending or voiding an envelope."
+
+// app is a running server: the Docusign backend, the document store and the MCP
+// server with the tools registered. close releases them in reverse order.
 type app struct {
-	mcp *server.MCPServer
+	mcp    *server.MCPServer
+	sim    *docusigntest.Server // nil when serving a real account
+	store  *store.Store
+	logger *slog.Logger
+
+	closers []func()
 }
 
-func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.Logger) (*app, error) {
-	return &app{mcp: server.NewMCPServer("docusign-mcp", buildVersion())}, nil
+// startApp starts the simulator when cfg asks for it, opens the store and registers
+// the tools. On error it releases whatever it had started.
+func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.Logger) (
+	_ *app, err error) {
+	a := &app{logger: logger}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	dsCfg, err := a.docusignConfig(cfg, keys)
+	if err != nil {
+		return nil, err
+	}
+	generatedKey, err := a.prepareDataDir(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if generatedKey != nil {
+		keys.StoreKey = generatedKey
+	}
+	if err := a.openStore(cfg.DataDir, keys.StoreKey); err != nil {
+		return nil, err
+	}
+	if cfg.ExportDir != "" {
+		if err := os.MkdirAll(cfg.ExportDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create export directory %s: %w", cfg.ExportDir, err)
+		}
+	}
+	dsCfg.Logger = logger.With("component", "docusign")
+	client, err := docusign.NewClient(dsCfg)
+	if err != nil {
+		return nil, fmt.Errorf("configure Docusign client: %w", err)
+	}
+	a.mcp = server.NewMCPServer("docusign-mcp", buildVersion(),
+		server.WithInstructions(serverInstructions),
+		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithRecovery())
+	err = tools.Register(a.mcp, tools.Deps{
+		Docusign: tools.NewDocusign(client),
+		Store:    a.store,
+		Logger:   logger.With("component", "tools"),
+		Options:  tools.Options{ExportDir: cfg.ExportDir},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register tools: %w", err)
+	}
+	return a, nil
 }
 
-func (a *app) close() {}
+// docusignConfig returns the client configuration for a real account, or starts the
+// embedded simulator and returns its credentials.
+func (a *app) docusignConfig(cfg serveConfig, keys secrets) (docusign.Config, error) {
+	if !cfg.Simulator {
+		return docusign.Config{
+			IntegrationKey: cfg.Docusign.IntegrationKey,
+			UserID:         cfg.Docusign.UserID,
+			PrivateKeyPEM:  keys.PrivateKeyPEM,
+			AuthServer:     cfg.Docusign.AuthServer,
+			AccountID:      cfg.Docusign.AccountID,
+			RedirectURI:    cfg.Docusign.RedirectURI,
+		}, nil
+	}
+	sim, err := docusigntest.Start(docusigntest.Options{})
+	if err != nil {
+		return docusign.Config{}, fmt.Errorf("start simulator: %w", err)
+	}
+	a.sim = sim
+	a.closers = append(a.closers, sim.Close)
+	a.logger.Info("simulator started", "url", sim.URL)
+	c := sim.Credentials()
+	return docusign.Config{
+		IntegrationKey: c.IntegrationKey,
+		UserID:         c.UserID,
+		PrivateKeyPEM:  c.PrivateKeyPEM,
+		AuthServer:     c.AuthServer,
+		AccountID:      c.AccountID,
+	}, nil
+}
+
+// prepareDataDir creates the data directory, a temporary one when a simulator run
+// names none, and returns the store key: the configured one, or in simulator mode
+// one generated in the directory.
+func (a *app) prepareDataDir(cfg *serveConfig) ([]byte, error) {
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "docusign-mcp-")
+		if err != nil {
+			return nil, fmt.Errorf("create temporary data directory: %w", err)
+		}
+		cfg.DataDir = dir
+		a.closers = append(a.closers, func() {
+			if err := os.RemoveAll(dir); err != nil {
+				a.logger.Warn("removing temporary data directory failed", "dir", dir, "err", err)
+			}
+		})
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w: set --data-dir to a writable "+
+			"directory", cfg.DataDir, err)
+	}
+	if !cfg.Simulator {
+		return nil, nil
+	}
+	return ensureStoreKey(cfg.DataDir)
+}
+
+// openStore opens the encrypted Badger store in dir/store.
+func (a *app) openStore(dataDir string, key []byte) error {
+	if len(key) == 0 {
+		return errors.New("open store: no encryption key: set DOCUSIGN_MCP_STORE_KEY_FILE")
+	}
+	s, err := store.Open(filepath.Join(dataDir, "store"), store.Options{
+		EncryptionKey: key,
+		// Badger logs routine compaction and table statistics at info level.
+		Logger: atLeast(a.logger, slog.LevelWarn),
+	})
+	if err != nil {
+		return err
+	}
+	a.store = s
+	a.closers = append(a.closers, func() {
+		if err := s.Close(); err != nil {
+			a.logger.Error("closing store failed", "err", err)
+		}
+	})
+	a.logger.Info("store opened", "dir", dataDir)
+	return nil
+}
+
+// close releases what startApp started, last first.
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}

@@ -2,15 +2,115 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
-func runDemoCommand(ctx context.Context, args []string, env environment) error {
-	fs := newFlagSet("demo", "Sign one envelope end to end against the simulator.")
+// demoTimeout bounds a whole demo run; it takes about a second on a laptop.
+const demoTimeout = 2 * time.Minute
+
+// demoConfig is the checked configuration of the demo command.
+type demoConfig struct {
+	Log     logConfig
+	DataDir string // empty: a temporary directory, removed at the end
+}
+
+const demoSummary = `Sign one envelope end to end against an embedded simulator, through the MCP
+tools over streamable HTTP on loopback. The demo creates an envelope with a
+two-page engagement letter for two signers (routing order 1, then 2) and one
+carbon copy, lets the simulated signers open and sign it through the simulator's
+control API, follows get_envelope_status to completed, downloads the combined
+PDF and the certificate with download_document, and checks that both are PDFs.
+It prints a transcript to stdout and needs no Docusign account.`
+
+// parseDemoConfig parses the demo flags and returns one message per problem.
+func parseDemoConfig(args []string, env environment) (demoConfig, []string, error) {
+	fs := newFlagSet("demo", demoSummary)
+	dataDir := fs.String("data-dir", "",
+		"directory of the document store (default: a temporary directory, removed at the end)")
+	logFormat, logLevel := logFlags(fs)
+	fs.Lookup("log-level").DefValue = "warn"
+	if err := fs.Set("log-level", "warn"); err != nil {
+		return demoConfig{}, nil, fmt.Errorf("set default log level: %w", err)
+	}
 	if err := parseFlags(fs, args, env); err != nil {
+		return demoConfig{}, nil, err
+	}
+	cfg := demoConfig{DataDir: strings.TrimSpace(*dataDir)}
+	var problems []string
+	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
+	return cfg, problems, nil
+}
+
+func runDemoCommand(ctx context.Context, args []string, env environment) error {
+	cfg, problems, err := parseDemoConfig(args, env)
+	if err != nil {
 		return err
 	}
-	_ = flag.ErrHelp
-	return errors.New("demo: not written yet")
+	if err := problemsError("demo", problems); err != nil {
+		return err
+	}
+	return runDemo(ctx, cfg, env.stdout, newLogger(env.stderr, cfg.Log))
+}
+
+// runDemo starts the simulator and the MCP server in this process, connects mcp-go's
+// client over streamable HTTP and walks one envelope to completion.
+func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
+	defer cancel()
+	a, err := startApp(ctx, serveConfig{Simulator: true, DataDir: cfg.DataDir}, secrets{}, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	h, err := listenHTTP(a.mcp, httpConfig{Addr: "127.0.0.1:0", MaxBodyBytes: defaultMaxBodyBytes,
+		SessionIdleTTL: defaultSessionIdleTTL}, logger)
+	if err != nil {
+		return err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- h.serve(serveCtx) }()
+	defer func() {
+		stopServing()
+		if err := <-served; err != nil {
+			logger.Warn("stopping the demo's HTTP server failed", "err", err)
+		}
+	}()
+
+	c, err := connectHTTPClient(ctx, h.URL())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Fprintf(out, "docusign-mcp demo: one envelope from creation to signed PDF\n"+
+		"MCP server:         %s (streamable HTTP)\nDocusign simulator: %s\n", h.URL(), a.sim.URL)
+	d := &demo{mcp: c, control: newSimControl(a.sim.URL), out: out}
+	return d.run(ctx)
+}
+
+// connectHTTPClient connects mcp-go's client to url and initializes the session.
+func connectHTTPClient(ctx context.Context, url string) (*client.Client, error) {
+	c, err := client.NewStreamableHttpClient(url)
+	if err != nil {
+		return nil, fmt.Errorf("create MCP client for %s: %w", url, err)
+	}
+	if err := c.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start MCP client: %w", err)
+	}
+	_, err = c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
+		ProtocolVersion: mcp.ProtocolVersion20251125,
+		ClientInfo:      mcp.Implementation{Name: "docusign-mcp-demo", Version: buildVersion()},
+	}})
+	if err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("initialize MCP session at %s: %w", url, err)
+	}
+	return c, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -81,4 +82,28 @@ func isTerminal(w io.Writer) bool {
 		return false
 	}
 	return info.Mode()&os.ModeCharDevice != 0
+}
+
+// minLevelHandler drops records below level, for chatty dependencies such as Badger,
+// whose info lines are routine.
+type minLevelHandler struct {
+	slog.Handler
+	level slog.Level
+}
+
+// atLeast returns a logger that passes records of level or above to logger's handler.
+func atLeast(logger *slog.Logger, level slog.Level) *slog.Logger {
+	return slog.New(minLevelHandler{Handler: logger.Handler(), level: level})
+}
+
+func (h minLevelHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= h.level && h.Handler.Enabled(ctx, level)
+}
+
+func (h minLevelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevelHandler{Handler: h.Handler.WithAttrs(attrs), level: h.level}
+}
+
+func (h minLevelHandler) WithGroup(name string) slog.Handler {
+	return minLevelHandler{Handler: h.Handler.WithGroup(name), level: h.level}
 }
