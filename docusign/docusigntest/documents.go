@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 
@@ -29,7 +30,7 @@ func (s *Server) listDocuments(_ http.ResponseWriter, c *restCall) (int, any, *E
 func (e *envelope) documentsOut(withSize bool) []documentOut {
 	out := make([]documentOut, 0, len(e.documents)+1)
 	for _, d := range e.documents {
-		n := documentPages(d.name+"."+d.ext, d.content)
+		n := documentPages(d.content)
 		pages := make([]pageOut, 0, n)
 		for i := 1; i <= n; i++ {
 			pages = append(pages, pageOut{PageID: pageGUID(d.guid, i), Sequence: itoa(i),
@@ -59,7 +60,7 @@ func pageGUID(docGUID string, page int) string {
 }
 
 // documentPages returns the page count of a stored document as the simulator serves it.
-func documentPages(name string, content []byte) int {
+func documentPages(content []byte) int {
 	if isPDF(content) {
 		return pdf.PageCount(content)
 	}
@@ -154,7 +155,7 @@ func (s *Server) combinedFile(e *envelope, withCert bool) (*downloadFile, error)
 	for _, d := range e.documents {
 		in.Sections = append(in.Sections, pdf.Section{
 			DocumentID: d.id, Name: d.name, SHA256: pdf.SHA256Hex(d.content),
-			Pages:  documentPages(d.name, d.content),
+			Pages:  documentPages(d.content),
 			Stamps: e.stamps(),
 		})
 	}
@@ -163,7 +164,7 @@ func (s *Server) combinedFile(e *envelope, withCert bool) (*downloadFile, error)
 		in.Certificate = &cert
 	}
 	body, err := pdf.RenderCombined(in)
-	return &downloadFile{name: fileName(e.subject), contentType: "application/pdf",
+	return &downloadFile{name: safeName(e.subject) + ".pdf", contentType: "application/pdf",
 		body: body}, err
 }
 
@@ -249,21 +250,20 @@ func (s *Server) certificate(e *envelope) pdf.Certificate {
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._ -]+`)
 
-// fileName turns a document name or subject into a .pdf file name for Content-Disposition.
+// fileName turns a document name into a .pdf file name for Content-Disposition:
+// "Offer Letter.docx" becomes "Offer Letter.pdf".
 func fileName(name string) string {
-	base := strings.TrimSpace(unsafeFileChars.ReplaceAllString(name, "_"))
-	if base == "" {
-		base = "document"
+	if ext := path.Ext(name); ext != "" {
+		name = strings.TrimSuffix(name, ext)
 	}
-	if !strings.HasSuffix(strings.ToLower(base), ".pdf") {
-		base = strings.TrimSuffix(base, "."+lastExt(base)) + ".pdf"
-	}
-	return base
+	return safeName(name) + ".pdf"
 }
 
-func lastExt(name string) string {
-	if i := strings.LastIndex(name, "."); i >= 0 {
-		return name[i+1:]
+// safeName replaces characters that do not belong in a file name.
+func safeName(name string) string {
+	base := strings.TrimSpace(unsafeFileChars.ReplaceAllString(name, "_"))
+	if base == "" {
+		return "document"
 	}
-	return ""
+	return base
 }

@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/url"
@@ -39,12 +41,28 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// newSim starts a simulator on a fake clock unless opts sets one.
+// testKeyPEM is one RSA key shared by the tests, because generating a 2048-bit key for
+// every server makes the suite several times slower. TestDefaultKeyIsFresh covers the
+// per-server default.
+var testKeyPEM = sync.OnceValue(func() []byte {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
+		Bytes: x509.MarshalPKCS1PrivateKey(key)})
+})
+
+// newSim starts a simulator on a fake clock unless opts sets one, with the shared test key
+// unless opts sets one.
 func newSim(t *testing.T, opts Options) (*Server, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
 	if opts.Clock == nil {
 		opts.Clock = clock.Now
+	}
+	if opts.PrivateKeyPEM == nil {
+		opts.PrivateKeyPEM = testKeyPEM()
 	}
 	s := NewServer(opts)
 	t.Cleanup(s.Close)

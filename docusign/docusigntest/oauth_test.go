@@ -242,6 +242,23 @@ func TestAccountMembership(t *testing.T) {
 	}
 }
 
+func TestDefaultKeyIsFresh(t *testing.T) {
+	first := NewServer(Options{})
+	defer first.Close()
+	second := NewServer(Options{})
+	defer second.Close()
+	a, b := first.Credentials().PrivateKeyPEM, second.Credentials().PrivateKeyPEM
+	if string(a) == string(b) {
+		t.Errorf("two servers share a private key, want a fresh key per server")
+	}
+	if _, err := parseRSAKey(a); err != nil {
+		t.Errorf("default key does not parse: %v", err)
+	}
+	if string(a) == string(testKeyPEM()) {
+		t.Errorf("default key equals the shared test key")
+	}
+}
+
 func TestGivenPrivateKey(t *testing.T) {
 	first, _ := newSim(t, Options{})
 	cred := first.Credentials()

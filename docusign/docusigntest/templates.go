@@ -192,7 +192,7 @@ func (s *Server) getTemplate(_ http.ResponseWriter, c *restCall) (int, any, *Err
 func (s *Server) templateOut(t *template, accountID string, include map[string]bool) map[string]any {
 	pages := 0
 	for _, d := range t.Documents {
-		pages += documentPages(d.Name, d.Content)
+		pages += documentPages(d.Content)
 	}
 	out := map[string]any{
 		"templateId": t.ID, "name": t.Name, "description": t.Description,
@@ -217,7 +217,7 @@ func templateDocumentsOut(t *template) []map[string]any {
 	for i, d := range t.Documents {
 		docs = append(docs, map[string]any{
 			"documentId": d.ID, "name": d.Name, "order": itoa(i + 1),
-			"pages":         itoa(documentPages(d.Name, d.Content)),
+			"pages":         itoa(documentPages(d.Content)),
 			"fileExtension": strings.TrimPrefix(path.Ext(d.Name), "."),
 			"uri":           "/templates/" + t.ID + "/documents/" + d.ID,
 			"display":       "inline", "includeInDownload": "true",
