@@ -103,7 +103,8 @@ func (s *Store) Close() error {
 // PutDocument streams r into the store under key, replacing any earlier version, and returns
 // the new metadata. The MIME type is sniffed from the first bytes and the name is the document
 // id with the matching extension. The new version becomes visible only once all bytes are written.
-func (s *Store) PutDocument(ctx context.Context, key DocumentKey, r io.Reader) (DocumentMeta, error) {
+func (s *Store) PutDocument(ctx context.Context, key DocumentKey, r io.Reader) (DocumentMeta,
+	error) {
 	if err := key.validate(); err != nil {
 		return DocumentMeta{}, err
 	}
@@ -125,7 +126,8 @@ func (s *Store) PutDocument(ctx context.Context, key DocumentKey, r io.Reader) (
 	return meta, nil
 }
 
-func (s *Store) writeChunks(ctx context.Context, key DocumentKey, r io.Reader) (DocumentMeta, error) {
+func (s *Store) writeChunks(ctx context.Context, key DocumentKey, r io.Reader) (DocumentMeta,
+	error) {
 	meta := DocumentMeta{Generation: newGeneration()}
 	hash := sha256.New()
 	wb := s.db.NewWriteBatch()
@@ -218,7 +220,8 @@ func (s *Store) StatDocument(ctx context.Context, key DocumentKey) (DocumentMeta
 
 // GetDocument writes the document stored under key to w and returns its metadata. It reads
 // from one snapshot, so a concurrent PutDocument never mixes two versions.
-func (s *Store) GetDocument(ctx context.Context, key DocumentKey, w io.Writer) (DocumentMeta, error) {
+func (s *Store) GetDocument(ctx context.Context, key DocumentKey, w io.Writer) (DocumentMeta,
+	error) {
 	var meta DocumentMeta
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(metaKey(key))
@@ -278,7 +281,8 @@ func metaKey(k DocumentKey) []byte {
 }
 
 func chunkKey(k DocumentKey, generation string, index int) []byte {
-	return fmt.Appendf(nil, "doc/%s/%s/chunk/%s/%08d", k.EnvelopeID, k.DocumentID, generation, index)
+	return fmt.Appendf(nil, "doc/%s/%s/chunk/%s/%08d", k.EnvelopeID, k.DocumentID, generation,
+		index)
 }
 
 func newGeneration() string {

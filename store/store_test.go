@@ -105,7 +105,8 @@ func TestReopenWithKey(t *testing.T) {
 	dir := t.TempDir()
 	key := DocumentKey{EnvelopeID: "e", DocumentID: "certificate"}
 	s := openTest(t, dir, testKey)
-	if _, err := s.PutDocument(context.Background(), key, strings.NewReader("%PDF-1.7 c")); err != nil {
+	_, err := s.PutDocument(context.Background(), key, strings.NewReader("%PDF-1.7 c"))
+	if err != nil {
 		t.Fatalf("PutDocument failed: %v", err)
 	}
 	if err := s.Close(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/store"
@@ -34,10 +35,18 @@ type listDocumentsOutput struct {
 }
 
 type documentItem struct {
-	DocumentID string `json:"document_id" jsonschema_description:"Id to pass to download_document."`
+	DocumentID string `json:"document_id"`
 	Name       string `json:"name"`
-	Type       string `json:"type" jsonschema_description:"content for uploaded documents, summary for the certificate of completion."`
+	Type       string `json:"type"`
 	Pages      int    `json:"pages"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (documentItem) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"document_id": "Id to pass to download_document.",
+		"type":        "content for uploaded documents, summary for the certificate of completion.",
+	})
 }
 
 func newListEnvelopeDocuments(d *Deps) (serverTool, error) {
@@ -67,19 +76,40 @@ func newListEnvelopeDocuments(d *Deps) (serverTool, error) {
 }
 
 type downloadInput struct {
-	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36" jsonschema_description:"Envelope GUID."`
-	DocumentID string `json:"document_id" jsonschema:"minLength=1,maxLength=20" jsonschema_description:"A document id from list_envelope_documents, combined for all documents as one PDF, or certificate."`
-	Inline     bool   `json:"inline,omitempty" jsonschema_description:"Also embed the bytes in the result, for files up to 256 KiB."`
+	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
+	DocumentID string `json:"document_id" jsonschema:"minLength=1,maxLength=20"`
+	Inline     bool   `json:"inline,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (downloadInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID.",
+		"document_id": "A document id from list_envelope_documents, combined for all documents " +
+			"as one PDF, or certificate.",
+		"inline": "Also embed the bytes in the result, for files up to 256 KiB.",
+	})
 }
 
 type downloadOutput struct {
-	URI        string `json:"uri" jsonschema_description:"Resource URI; read it with resources/read."`
+	URI        string `json:"uri"`
 	Name       string `json:"name"`
 	MIMEType   string `json:"mime_type"`
-	Size       int64  `json:"size" jsonschema_description:"Size in bytes."`
-	SHA256     string `json:"sha256" jsonschema_description:"Lower-case hex SHA-256 of the bytes."`
-	Inline     bool   `json:"inline" jsonschema_description:"Whether the bytes are embedded in this result."`
-	ExportPath string `json:"export_path,omitempty" jsonschema_description:"Plaintext copy on the server's disk, when the server exports documents."`
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	Inline     bool   `json:"inline"`
+	ExportPath string `json:"export_path,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (downloadOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"uri":         "Resource URI; read it with resources/read.",
+		"size":        "Size in bytes.",
+		"sha256":      "Lower-case hex SHA-256 of the bytes.",
+		"inline":      "Whether the bytes are embedded in this result.",
+		"export_path": "Plaintext copy on the server's disk, when the server exports documents.",
+	})
 }
 
 func newDownloadDocument(d *Deps) (serverTool, error) {

@@ -3,7 +3,10 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/invopop/jsonschema"
 )
 
 // Limits that create_envelope checks before calling Docusign.
@@ -26,28 +29,56 @@ const (
 )
 
 type createEnvelopeInput struct {
-	Source string `json:"source" jsonschema:"enum=documents,enum=template" jsonschema_description:"documents: upload files and list signers. template: use a server template and fill its roles."`
-	Status string `json:"status" jsonschema:"enum=sent,enum=created" jsonschema_description:"sent emails the recipients now. created saves a draft that emails nobody."`
+	Source string `json:"source" jsonschema:"enum=documents,enum=template"`
+	Status string `json:"status" jsonschema:"enum=sent,enum=created"`
 
-	EmailSubject string `json:"email_subject,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Subject of the signing email. Required when sending, unless the template has one."`
-	EmailMessage string `json:"email_message,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Body text of the signing email."`
+	EmailSubject string `json:"email_subject,omitempty" jsonschema:"maxLength=100"`
+	EmailMessage string `json:"email_message,omitempty" jsonschema:"maxLength=10000"`
 
-	TemplateID string      `json:"template_id,omitempty" jsonschema_description:"Template GUID, for source template. See list_templates."`
-	Roles      []roleInput `json:"roles,omitempty" jsonschema_description:"People who fill the template's roles, for source template."`
+	TemplateID string      `json:"template_id,omitempty"`
+	Roles      []roleInput `json:"roles,omitempty"`
 
-	Documents    []documentInput  `json:"documents,omitempty" jsonschema_description:"Files to sign, for source documents. At most 25 MB in total."`
-	Signers      []recipientInput `json:"signers,omitempty" jsonschema_description:"People who sign, for source documents."`
-	CarbonCopies []recipientInput `json:"carbon_copies,omitempty" jsonschema_description:"People who receive a copy, for source documents. Their tabs are ignored."`
+	Documents    []documentInput  `json:"documents,omitempty"`
+	Signers      []recipientInput `json:"signers,omitempty"`
+	CarbonCopies []recipientInput `json:"carbon_copies,omitempty"`
 
-	CustomFields []customFieldInput `json:"custom_fields,omitempty" jsonschema_description:"Text custom fields stored with the envelope, for later search."`
+	CustomFields []customFieldInput `json:"custom_fields,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (createEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"source": "documents: upload files and list signers. template: use a server template and " +
+			"fill its roles.",
+		"status": "sent emails the recipients now. created saves a draft that emails nobody.",
+		"email_subject": "Subject of the signing email. Required when sending, unless the " +
+			"template has one.",
+		"email_message": "Body text of the signing email.",
+		"template_id":   "Template GUID, for source template. See list_templates.",
+		"roles":         "People who fill the template's roles, for source template.",
+		"documents":     "Files to sign, for source documents. At most 25 MB in total.",
+		"signers":       "People who sign, for source documents.",
+		"carbon_copies": "People who receive a copy, for source documents. Their tabs are ignored.",
+		"custom_fields": "Text custom fields stored with the envelope, for later search.",
+	})
 }
 
 type roleInput struct {
-	RoleName     string          `json:"role_name" jsonschema:"minLength=1" jsonschema_description:"Role name exactly as get_template lists it."`
+	RoleName     string          `json:"role_name" jsonschema:"minLength=1"`
 	Name         string          `json:"name" jsonschema:"minLength=1,maxLength=100"`
 	Email        string          `json:"email" jsonschema:"minLength=3,maxLength=100"`
-	RoutingOrder *int            `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999" jsonschema_description:"Order in which recipients receive the envelope; 1 is first. Default: the template's."`
-	Tabs         []tabValueInput `json:"tabs,omitempty" jsonschema_description:"Values for the role's tabs, matched by tab label."`
+	RoutingOrder *int            `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999"`
+	Tabs         []tabValueInput `json:"tabs,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (roleInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"role_name": "Role name exactly as get_template lists it.",
+		"routing_order": "Order in which recipients receive the envelope; 1 is first. Default: " +
+			"the template's.",
+		"tabs": "Values for the role's tabs, matched by tab label.",
+	})
 }
 
 type tabValueInput struct {
@@ -56,49 +87,99 @@ type tabValueInput struct {
 }
 
 type documentInput struct {
-	DocumentID    int    `json:"document_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Positive integer id, unique in the envelope. Default: the next free id."`
-	Name          string `json:"name" jsonschema:"minLength=1,maxLength=100" jsonschema_description:"File name shown to recipients."`
+	DocumentID    int    `json:"document_id,omitempty" jsonschema:"minimum=1"`
+	Name          string `json:"name" jsonschema:"minLength=1,maxLength=100"`
 	FileExtension string `json:"file_extension" jsonschema:"enum=pdf,enum=docx"`
-	ContentBase64 string `json:"content_base64" jsonschema:"minLength=1" jsonschema_description:"The file's bytes in standard base64."`
+	ContentBase64 string `json:"content_base64" jsonschema:"minLength=1"`
 
 	data []byte
 }
 
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (documentInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"document_id":    "Positive integer id, unique in the envelope. Default: the next free id.",
+		"name":           "File name shown to recipients.",
+		"content_base64": "The file's bytes in standard base64.",
+	})
+}
+
 type recipientInput struct {
-	RecipientID  int        `json:"recipient_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Positive integer id, unique across signers and carbon copies. Default: the next free id."`
+	RecipientID  int        `json:"recipient_id,omitempty" jsonschema:"minimum=1"`
 	Name         string     `json:"name" jsonschema:"minLength=1,maxLength=100"`
 	Email        string     `json:"email" jsonschema:"minLength=3,maxLength=100"`
-	RoutingOrder *int       `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999" jsonschema_description:"Order in which recipients receive the envelope; 1 is first. Default 1."`
-	Tabs         []tabInput `json:"tabs,omitempty" jsonschema_description:"Fields for this signer, anchored to text or placed at a position."`
+	RoutingOrder *int       `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999"`
+	Tabs         []tabInput `json:"tabs,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (recipientInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"recipient_id": "Positive integer id, unique across signers and carbon copies. " +
+			"Default: the next free id.",
+		"routing_order": "Order in which recipients receive the envelope; 1 is first. Default 1.",
+		"tabs":          "Fields for this signer, anchored to text or placed at a position.",
+	})
 }
 
 type tabInput struct {
-	Type  string `json:"type" jsonschema:"enum=sign_here,enum=date_signed,enum=full_name,enum=initial_here,enum=text"`
-	Label string `json:"label,omitempty" jsonschema_description:"Tab label, to find the tab later."`
-	Value string `json:"value,omitempty" jsonschema_description:"Prefilled value, for text tabs only."`
+	Type  string `json:"type"`
+	Label string `json:"label,omitempty"`
+	Value string `json:"value,omitempty"`
 
-	AnchorString  string `json:"anchor_string,omitempty" jsonschema_description:"Text in the document to anchor the tab to. Set this, or document_id, page, x and y."`
+	AnchorString  string `json:"anchor_string,omitempty"`
 	AnchorXOffset int    `json:"anchor_x_offset,omitempty"`
 	AnchorYOffset int    `json:"anchor_y_offset,omitempty"`
-	AnchorUnits   string `json:"anchor_units,omitempty" jsonschema:"enum=pixels,enum=inches,enum=mms,enum=cms" jsonschema_description:"Unit of the anchor offsets. Default pixels."`
+	AnchorUnits   string `json:"anchor_units,omitempty"`
 
-	DocumentID int `json:"document_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Document to place the tab on, for a placed tab."`
+	DocumentID int `json:"document_id,omitempty" jsonschema:"minimum=1"`
 	Page       int `json:"page,omitempty" jsonschema:"minimum=1"`
-	X          int `json:"x,omitempty" jsonschema:"minimum=0" jsonschema_description:"Pixels from the left edge of the page."`
-	Y          int `json:"y,omitempty" jsonschema:"minimum=0" jsonschema_description:"Pixels from the top edge of the page."`
+	X          int `json:"x,omitempty" jsonschema:"minimum=0"`
+	Y          int `json:"y,omitempty" jsonschema:"minimum=0"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (tabInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	setEnum(s, "type", creatableTabNames...)
+	setEnum(s, "anchor_units", "pixels", "inches", "mms", "cms")
+	describe(s, map[string]string{
+		"label": "Tab label, to find the tab later.",
+		"value": "Prefilled value, for text tabs only.",
+		"anchor_string": "Text in the document to anchor the tab to. Set this, or document_id, " +
+			"page, x and y.",
+		"anchor_units": "Unit of the anchor offsets. Default pixels.",
+		"document_id":  "Document to place the tab on, for a placed tab.",
+		"x":            "Pixels from the left edge of the page.",
+		"y":            "Pixels from the top edge of the page.",
+	})
 }
 
 type customFieldInput struct {
 	Name  string `json:"name" jsonschema:"minLength=1,maxLength=100"`
 	Value string `json:"value" jsonschema:"maxLength=100"`
-	Show  bool   `json:"show,omitempty" jsonschema_description:"Whether recipients see the field."`
+	Show  bool   `json:"show,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (customFieldInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"show": "Whether recipients see the field.",
+	})
 }
 
 type createEnvelopeOutput struct {
 	EnvelopeID string `json:"envelope_id"`
-	Status     string `json:"status" jsonschema_description:"Docusign's status: sent or created."`
-	StatusAt   string `json:"status_at,omitempty" jsonschema_description:"RFC 3339 time of the status."`
+	Status     string `json:"status"`
+	StatusAt   string `json:"status_at,omitempty"`
 	Source     string `json:"source"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (createEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"status":    "Docusign's status: sent or created.",
+		"status_at": "RFC 3339 time of the status.",
+	})
 }
 
 const createEnvelopeDescription = "Sends a real signature request by email to every recipient " +
@@ -208,7 +289,8 @@ func validateRole(field string, role roleInput) *ToolError {
 		}
 	}
 	for j, tab := range role.Tabs {
-		if terr := checkText(indexed(field+".tabs", j)+".label", tab.Label, true, 100); terr != nil {
+		labelField := indexed(field+".tabs", j) + ".label"
+		if terr := checkText(labelField, tab.Label, true, 100); terr != nil {
 			return terr
 		}
 	}
@@ -344,7 +426,7 @@ func validateRecipient(field string, r recipientInput, ids, docIDs map[int]bool)
 }
 
 func validateTab(field string, tab tabInput, docIDs map[int]bool) *ToolError {
-	if !creatableTabs[tab.Type] {
+	if !slices.Contains(creatableTabNames, tab.Type) {
 		return invalidArgument(field+".type", "%s.type %q is not supported: pass sign_here, "+
 			"date_signed, full_name, initial_here or text", field, truncate(tab.Type, 20))
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
@@ -21,21 +23,42 @@ var envelopeStatuses = []string{"created", "sent", "delivered", "signed", "compl
 	"declined", "voided"}
 
 type listEnvelopesInput struct {
-	Status   []string `json:"status,omitempty" jsonschema:"enum=created,enum=sent,enum=delivered,enum=signed,enum=completed,enum=declined,enum=voided" jsonschema_description:"Current statuses to include. Default: all."`
-	From     string   `json:"from,omitempty" jsonschema_description:"RFC 3339 time; envelopes whose status changed at or after it. Default: 30 days ago."`
-	To       string   `json:"to,omitempty" jsonschema_description:"RFC 3339 time; envelopes whose status changed before it. Default: now."`
-	PageSize int      `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Envelopes per page, at most 100. Default 25."`
-	Cursor   string   `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page, with the same filters."`
+	Status   []string `json:"status,omitempty"`
+	From     string   `json:"from,omitempty"`
+	To       string   `json:"to,omitempty"`
+	PageSize int      `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor   string   `json:"cursor,omitempty"`
 
 	from, to time.Time
 	start    int
 }
 
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listEnvelopesInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	setEnum(s, "status", envelopeStatuses...)
+	describe(s, map[string]string{
+		"status": "Current statuses to include. Default: all.",
+		"from": "RFC 3339 time; envelopes whose status changed at or after it. " +
+			"Default: 30 days ago.",
+		"to":        "RFC 3339 time; envelopes whose status changed before it. Default: now.",
+		"page_size": "Envelopes per page, at most 100. Default 25.",
+		"cursor":    "next_cursor of the previous page, with the same filters.",
+	})
+}
+
 type listEnvelopesOutput struct {
 	Envelopes  []envelopeItem `json:"envelopes"`
-	Truncated  bool           `json:"truncated" jsonschema_description:"True when more envelopes match: call again with next_cursor."`
+	Truncated  bool           `json:"truncated"`
 	NextCursor string         `json:"next_cursor,omitempty"`
-	Total      int            `json:"total" jsonschema_description:"Number of matching envelopes, as Docusign counts them."`
+	Total      int            `json:"total"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listEnvelopesOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"truncated": "True when more envelopes match: call again with next_cursor.",
+		"total":     "Number of matching envelopes, as Docusign counts them.",
+	})
 }
 
 type envelopeItem struct {

@@ -5,11 +5,24 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
+// envelopeStates are the normalised states of get_envelope_status.
+var envelopeStates = []string{"draft", "in_progress", "completed", "declined", "voided",
+	"expired", "unknown"}
+
 type envelopeIDInput struct {
-	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36" jsonschema_description:"Envelope GUID, as create_envelope or list_envelopes return it."`
+	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (envelopeIDInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID, as create_envelope or list_envelopes return it.",
+	})
 }
 
 func (in *envelopeIDInput) validate() *ToolError {
@@ -18,8 +31,8 @@ func (in *envelopeIDInput) validate() *ToolError {
 
 type envelopeStatusOutput struct {
 	EnvelopeID string `json:"envelope_id"`
-	Status     string `json:"status" jsonschema_description:"Docusign's raw status, such as created, sent, delivered, completed, declined or voided."`
-	State      string `json:"state" jsonschema:"enum=draft,enum=in_progress,enum=completed,enum=declined,enum=voided,enum=expired,enum=unknown" jsonschema_description:"Normalised state. expired is a voided envelope that lapsed; voided was voided by a sender."`
+	Status     string `json:"status"`
+	State      string `json:"state"`
 
 	EmailSubject string `json:"email_subject,omitempty"`
 	CreatedAt    string `json:"created_at,omitempty"`
@@ -35,6 +48,17 @@ type envelopeStatusOutput struct {
 	Recipients []recipientStatus `json:"recipients"`
 }
 
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (envelopeStatusOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	setEnum(s, "state", envelopeStates...)
+	describe(s, map[string]string{
+		"status": "Docusign's raw status, such as created, sent, delivered, completed, declined " +
+			"or voided.",
+		"state": "Normalised state. expired is a voided envelope that lapsed; voided was voided " +
+			"by a sender.",
+	})
+}
+
 type recipientStatus struct {
 	RecipientID   string `json:"recipient_id"`
 	Type          string `json:"type" jsonschema:"enum=signer,enum=carbon_copy"`
@@ -42,12 +66,20 @@ type recipientStatus struct {
 	Email         string `json:"email"`
 	RoleName      string `json:"role_name,omitempty"`
 	RoutingOrder  int    `json:"routing_order"`
-	Status        string `json:"status" jsonschema_description:"Docusign's raw recipient status, such as created, sent, delivered, completed or declined."`
+	Status        string `json:"status"`
 	SentAt        string `json:"sent_at,omitempty"`
 	DeliveredAt   string `json:"delivered_at,omitempty"`
 	SignedAt      string `json:"signed_at,omitempty"`
 	DeclinedAt    string `json:"declined_at,omitempty"`
 	DeclineReason string `json:"decline_reason,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (recipientStatus) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"status": "Docusign's raw recipient status, such as created, sent, delivered, completed " +
+			"or declined.",
+	})
 }
 
 func newGetEnvelopeStatus(d *Deps) (serverTool, error) {
@@ -179,8 +211,16 @@ func atoi(s string) int {
 }
 
 type voidEnvelopeInput struct {
-	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36" jsonschema_description:"Envelope GUID."`
-	Reason     string `json:"reason" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Why the envelope is voided. Docusign shows it to the recipients."`
+	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
+	Reason     string `json:"reason" jsonschema:"minLength=1,maxLength=200"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (voidEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID.",
+		"reason":      "Why the envelope is voided. Docusign shows it to the recipients.",
+	})
 }
 
 type envelopeActionOutput struct {

@@ -33,9 +33,10 @@ func TestToolsRejectBadInput(t *testing.T) {
 		wantCode  string
 		wantField string
 	}{
-		{name: "invalid base64", tool: "create_envelope", args: withChange(t, func(a map[string]any) {
-			document(a, 0)["content_base64"] = "not*base64"
-		}), wantCode: CodeInvalidArgument, wantField: "documents[0].content_base64"},
+		{name: "invalid base64", tool: "create_envelope",
+			args: withChange(t, func(a map[string]any) {
+				document(a, 0)["content_base64"] = "not*base64"
+			}), wantCode: CodeInvalidArgument, wantField: "documents[0].content_base64"},
 		{name: "pdf that is not a pdf", tool: "create_envelope",
 			args: withChange(t, func(a map[string]any) {
 				document(a, 0)["content_base64"] = base64.StdEncoding.EncodeToString(
@@ -49,13 +50,15 @@ func TestToolsRejectBadInput(t *testing.T) {
 			args: withChange(t, func(a map[string]any) {
 				document(a, 0)["file_extension"] = "txt"
 			}), wantCode: CodeInvalidArgument, wantField: "documents[0].file_extension"},
-		{name: "no recipients", tool: "create_envelope", args: withChange(t, func(a map[string]any) {
-			delete(a, "signers")
-			delete(a, "carbon_copies")
-		}), wantCode: CodeInvalidArgument, wantField: "signers"},
-		{name: "malformed email", tool: "create_envelope", args: withChange(t, func(a map[string]any) {
-			signer0(a)["email"] = "ana at example.com"
-		}), wantCode: CodeInvalidArgument, wantField: "signers[0].email"},
+		{name: "no recipients", tool: "create_envelope",
+			args: withChange(t, func(a map[string]any) {
+				delete(a, "signers")
+				delete(a, "carbon_copies")
+			}), wantCode: CodeInvalidArgument, wantField: "signers"},
+		{name: "malformed email", tool: "create_envelope",
+			args: withChange(t, func(a map[string]any) {
+				signer0(a)["email"] = "ana at example.com"
+			}), wantCode: CodeInvalidArgument, wantField: "signers[0].email"},
 		{name: "email with display name", tool: "create_envelope",
 			args: withChange(t, func(a map[string]any) {
 				signer0(a)["email"] = "Ana <ana@example.com>"

@@ -31,3 +31,28 @@ func reflectSchema(v any) (json.RawMessage, error) {
 	}
 	return raw, nil
 }
+
+// describe sets the descriptions of properties of an object schema by property name. Types
+// call it from JSONSchemaExtend, which keeps long descriptions out of struct tags.
+func describe(s *jsonschema.Schema, descriptions map[string]string) {
+	for name, text := range descriptions {
+		if property, ok := s.Properties.Get(name); ok {
+			property.Description = text
+		}
+	}
+}
+
+// setEnum restricts a string property, or the items of an array property, to values.
+func setEnum(s *jsonschema.Schema, name string, values ...string) {
+	property, ok := s.Properties.Get(name)
+	if !ok {
+		return
+	}
+	if property.Type == "array" && property.Items != nil {
+		property = property.Items
+	}
+	property.Enum = make([]any, len(values))
+	for i, v := range values {
+		property.Enum[i] = v
+	}
+}

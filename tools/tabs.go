@@ -27,10 +27,8 @@ var tabKindList = []tabKind{
 	{"number", func(t *docusign.Tabs) *[]docusign.Tab { return &t.NumberTabs }},
 }
 
-// creatableTabs are the tab types that create_envelope places on documents.
-var creatableTabs = map[string]bool{
-	"sign_here": true, "initial_here": true, "date_signed": true, "full_name": true, "text": true,
-}
+// creatableTabNames are the tab types that create_envelope places on documents.
+var creatableTabNames = []string{"sign_here", "date_signed", "full_name", "initial_here", "text"}
 
 // tabListByName returns the list of tabs for a tab type name, or the text tabs for an unknown
 // or empty name.

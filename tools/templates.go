@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
@@ -13,18 +15,34 @@ import (
 const maxSearchTextLen = 48
 
 type listTemplatesInput struct {
-	SearchText string `json:"search_text,omitempty" jsonschema:"maxLength=48" jsonschema_description:"Text to match in template names and fields."`
-	PageSize   int    `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Templates per page, at most 100. Default 25."`
-	Cursor     string `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page, with the same search_text."`
+	SearchText string `json:"search_text,omitempty" jsonschema:"maxLength=48"`
+	PageSize   int    `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor     string `json:"cursor,omitempty"`
 
 	start int
 }
 
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listTemplatesInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"search_text": "Text to match in template names and fields.",
+		"page_size":   "Templates per page, at most 100. Default 25.",
+		"cursor":      "next_cursor of the previous page, with the same search_text.",
+	})
+}
+
 type listTemplatesOutput struct {
 	Templates  []templateItem `json:"templates"`
-	Truncated  bool           `json:"truncated" jsonschema_description:"True when more templates match: call again with next_cursor."`
+	Truncated  bool           `json:"truncated"`
 	NextCursor string         `json:"next_cursor,omitempty"`
 	Total      int            `json:"total"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listTemplatesOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"truncated": "True when more templates match: call again with next_cursor.",
+	})
 }
 
 type templateItem struct {
@@ -105,7 +123,14 @@ func listTemplates(ctx context.Context, d *Deps, in *listTemplatesInput) (listTe
 }
 
 type templateIDInput struct {
-	TemplateID string `json:"template_id" jsonschema:"minLength=36,maxLength=36" jsonschema_description:"Template GUID, as list_templates returns it."`
+	TemplateID string `json:"template_id" jsonschema:"minLength=36,maxLength=36"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (templateIDInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"template_id": "Template GUID, as list_templates returns it.",
+	})
 }
 
 type templateOutput struct {
@@ -125,8 +150,15 @@ type templateRole struct {
 }
 
 type templateTab struct {
-	Type  string `json:"type" jsonschema_description:"Tab type, such as sign_here or text."`
+	Type  string `json:"type"`
 	Label string `json:"label"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (templateTab) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"type": "Tab type, such as sign_here or text.",
+	})
 }
 
 type templateDocument struct {

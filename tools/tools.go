@@ -201,7 +201,8 @@ func (spec toolSpec[In, Out]) act(ctx context.Context, in *In) (*mcp.CallToolRes
 	return &mcp.CallToolResult{Content: content, StructuredContent: json.RawMessage(raw)}, nil
 }
 
-func (d *Deps) decide(ctx context.Context, tool string, readOnly bool, envelopeID string) *ToolError {
+func (d *Deps) decide(ctx context.Context, tool string, readOnly bool,
+	envelopeID string) *ToolError {
 	req := policy.Request{Principal: policy.PrincipalFrom(ctx), Tool: tool, ReadOnly: readOnly,
 		EnvelopeID: envelopeID}
 	decision, err := d.Policy.Decide(ctx, req)

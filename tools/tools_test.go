@@ -286,7 +286,8 @@ func TestEnvelopeLifecycleStates(t *testing.T) {
 	}{
 		{name: "completed", act: h.sim.SignAll, wantState: "completed"},
 		{name: "expired", act: h.sim.Expire, wantState: "expired"},
-		{name: "declined", act: func(id string) error { return h.sim.Decline(id, "1", "Wrong fee") },
+		{name: "declined",
+			act:       func(id string) error { return h.sim.Decline(id, "1", "Wrong fee") },
 			wantState: "declined"},
 	}
 	for _, tt := range tests {
