@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ys88io/docusign-mcp/internal/pdf"
 )
 
 // binaryPath is the docusign-mcp binary that TestMain builds.
@@ -137,6 +140,7 @@ func (n nodeTools) env(t *testing.T, extra ...string) []string {
 // process is a running docusign-mcp subcommand whose stderr is collected.
 type process struct {
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser
 	stderr *lockedBuffer
 	done   chan struct{}
 	err    error
@@ -150,6 +154,11 @@ func startBinary(t *testing.T, lines chan<- string, args ...string) *process {
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatalf("stdin pipe: %v", err)
+	}
+	p.stdin = stdin
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatalf("stdout pipe: %v", err)
@@ -159,12 +168,16 @@ func startBinary(t *testing.T, lines chan<- string, args ...string) *process {
 	}
 	go func() {
 		scanner := bufio.NewScanner(stdout)
+		scanner.Buffer(make([]byte, 0, 64<<10), 16<<20)
 		for scanner.Scan() {
 			if lines != nil {
 				lines <- scanner.Text()
 			}
 		}
 		p.err = cmd.Wait()
+		if lines != nil {
+			close(lines)
+		}
 		close(p.done)
 	}()
 	t.Cleanup(func() { p.stop(t) })
@@ -257,3 +270,33 @@ func (b *lockedBuffer) String() string {
 }
 
 var _ io.Writer = (*lockedBuffer)(nil)
+
+// createEnvelopeArgs returns create_envelope arguments that send a two-page engagement
+// letter to two signers in routing order 1 then 2, with one carbon copy.
+func createEnvelopeArgs(t *testing.T) map[string]any {
+	t.Helper()
+	letter, err := pdf.RenderEngagementLetter(pdf.EngagementLetter{
+		Firm: "Hale & Morrow LLP", FirmSigner: "Morgan Partner", Client: "Northwind Ltd",
+		ClientName: "Avery Client", Matter: "End-to-end test", FeeTerms: "Fixed fee",
+		Date: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatalf("render letter: %v", err)
+	}
+	signer := func(id int, name, email, anchor string) map[string]any {
+		return map[string]any{"recipient_id": id, "name": name, "email": email,
+			"routing_order": id, "tabs": []map[string]any{
+				{"type": "sign_here", "anchor_string": anchor}}}
+	}
+	return map[string]any{
+		"source": "documents", "status": "sent", "email_subject": "Please sign: engagement letter",
+		"documents": []map[string]any{{"document_id": 1, "name": "Engagement letter.pdf",
+			"file_extension": "pdf", "content_base64": base64.StdEncoding.EncodeToString(letter)}},
+		"signers": []map[string]any{
+			signer(1, "Avery Client", "avery@example.com", pdf.ClientSignatureAnchor),
+			signer(2, "Morgan Partner", "morgan@example.com", pdf.FirmSignatureAnchor),
+		},
+		"carbon_copies": []map[string]any{{"recipient_id": 3, "name": "Riley Assistant",
+			"email": "riley@example.com", "routing_order": 2}},
+	}
+}

@@ -17,8 +17,9 @@ const demoTimeout = 2 * time.Minute
 
 // demoConfig is the checked configuration of the demo command.
 type demoConfig struct {
-	Log     logConfig
-	DataDir string // empty: a temporary directory, removed at the end
+	Log       logConfig
+	DataDir   string // empty: a temporary directory, removed at the end
+	ExportDir string // optional directory for plaintext copies of the downloads
 }
 
 const demoSummary = `Sign one envelope end to end against an embedded simulator, through the MCP
@@ -34,6 +35,8 @@ func parseDemoConfig(args []string, env environment) (demoConfig, []string, erro
 	fs := newFlagSet("demo", demoSummary)
 	dataDir := fs.String("data-dir", "",
 		"directory of the document store (default: a temporary directory, removed at the end)")
+	exportDir := fs.String("export-dir", "",
+		"optional directory that receives a plaintext copy of each downloaded document")
 	logFormat, logLevel := logFlags(fs)
 	fs.Lookup("log-level").DefValue = "warn"
 	if err := fs.Set("log-level", "warn"); err != nil {
@@ -42,7 +45,7 @@ func parseDemoConfig(args []string, env environment) (demoConfig, []string, erro
 	if err := parseFlags(fs, args, env); err != nil {
 		return demoConfig{}, nil, err
 	}
-	cfg := demoConfig{DataDir: strings.TrimSpace(*dataDir)}
+	cfg := demoConfig{DataDir: strings.TrimSpace(*dataDir), ExportDir: strings.TrimSpace(*exportDir)}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
 	return cfg, problems, nil
@@ -64,7 +67,8 @@ func runDemoCommand(ctx context.Context, args []string, env environment) error {
 func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
-	a, err := startApp(ctx, serveConfig{Simulator: true, DataDir: cfg.DataDir}, secrets{}, logger)
+	a, err := startApp(ctx, serveConfig{Simulator: true, DataDir: cfg.DataDir,
+		ExportDir: cfg.ExportDir}, secrets{}, logger)
 	if err != nil {
 		return err
 	}
