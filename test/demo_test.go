@@ -28,7 +28,7 @@ func TestDemoBinary(t *testing.T) {
 			t.Errorf("transcript lacks %q:\n%s", want, stdout)
 		}
 	}
-	hashes := regexp.MustCompile(`download_document (combined|certificate): \d+ bytes, ` +
+	hashes := regexp.MustCompile(`download_document (combined|certificate): \d+ bytes, `+
 		`SHA-256 ([0-9a-f]{64})`).FindAllStringSubmatch(stdout, -1)
 	if len(hashes) != 2 {
 		t.Fatalf("transcript has %d download lines with a SHA-256, want 2:\n%s", len(hashes), stdout)
