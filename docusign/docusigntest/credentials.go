@@ -13,11 +13,14 @@ const (
 	PrivateKeyFile      = "private.key"
 	CredentialsJSONFile = "credentials.json"
 	CredentialsEnvFile  = "credentials.env"
+	CertificateFile     = "ca.pem" // written only with Options.TLS
 )
 
 // WriteCredentials writes the primary user's credentials into dir, which it creates if
 // needed: the RSA private key as PEM (mode 0600), the ids and URLs as JSON, and the same as
 // an env file of DOCUSIGN_* variables whose DOCUSIGN_PRIVATE_KEY_FILE names the key file.
+// With Options.TLS it also writes the server certificate and names it in the env file as
+// NODE_EXTRA_CA_CERTS, so the official Node.js SDK trusts the simulator.
 func (s *Server) WriteCredentials(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create credentials directory %s: %w", dir, err)
@@ -45,6 +48,13 @@ func (s *Server) WriteCredentials(dir string) error {
 		"DOCUSIGN_AUTH_SERVER=" + cred.AuthServer,
 		"DOCUSIGN_BASE_URI=" + cred.BaseURI,
 		"DOCUSIGN_PRIVATE_KEY_FILE=" + keyPath,
+	}
+	if len(s.certPEM) > 0 {
+		certPath := filepath.Join(dir, CertificateFile)
+		if err := writeFile(certPath, s.certPEM); err != nil {
+			return err
+		}
+		env = append(env, "NODE_EXTRA_CA_CERTS="+certPath)
 	}
 	return writeFile(filepath.Join(dir, CredentialsEnvFile), []byte(strings.Join(env, "\n")+"\n"))
 }

@@ -77,7 +77,7 @@ func assertion(t *testing.T, s *Server, key *rsa.PrivateKey, override map[string
 	now := s.clockNow()
 	claims := map[string]any{
 		"iss": cred.IntegrationKey, "sub": cred.UserID,
-		"aud": strings.TrimPrefix(s.URL, "http://"), "iat": now.Unix(),
+		"aud": hostOf(t, s.URL), "iat": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(), "scope": "signature impersonation",
 	}
 	for k, v := range override {
@@ -106,6 +106,15 @@ func signJWT(t *testing.T, key *rsa.PrivateKey, header string, claims map[string
 	return signing + "." + enc.EncodeToString(sig)
 }
 
+func hostOf(t *testing.T, origin string) string {
+	t.Helper()
+	u, err := url.Parse(origin)
+	if err != nil {
+		t.Fatalf("parse %s: %v", origin, err)
+	}
+	return u.Host
+}
+
 func (s *Server) clockNow() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,7 +134,7 @@ func simKey(t *testing.T, s *Server) *rsa.PrivateKey {
 func postToken(t *testing.T, s *Server, jwt string) (int, map[string]any) {
 	t.Helper()
 	form := url.Values{"grant_type": {jwtBearerGrant}, "assertion": {jwt}}
-	resp, err := http.Post(s.URL+"/oauth/token", "application/x-www-form-urlencoded",
+	resp, err := s.Client().Post(s.URL+"/oauth/token", "application/x-www-form-urlencoded",
 		strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatalf("post token: %v", err)
@@ -202,7 +211,7 @@ func call(t *testing.T, s *Server, token, method, path string, body any,
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -253,4 +262,12 @@ func createEnvelope(t *testing.T, s *Server, token string, body map[string]any) 
 		t.Fatalf("create status = %d, body %s; want 201", resp.status, resp.body)
 	}
 	return resp.json(t)["envelopeId"].(string)
+}
+
+func x509MarshalPKCS8(key *rsa.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

@@ -40,7 +40,7 @@ func TestTokenErrors(t *testing.T) {
 		t.Fatalf("generate key: %v", err)
 	}
 	now := s.clockNow()
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := hostOf(t, s.URL)
 	tests := []struct {
 		name     string
 		jwt      string

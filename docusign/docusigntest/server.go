@@ -3,12 +3,14 @@ package docusigntest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,9 @@ const (
 type Options struct {
 	// Addr is the TCP address to listen on; it must be a loopback address. Default "127.0.0.1:0".
 	Addr string
+	// TLS serves HTTPS with a self-signed certificate (see Server.CertificatePEM). The
+	// official SDKs build the token and userinfo URLs as "https://" + host, so they need it.
+	TLS bool
 	// Clock returns the simulator's current time. Default time.Now.
 	Clock func() time.Time
 	// TokenLifetime is how long an access token stays valid. Default one hour.
@@ -113,6 +118,7 @@ type Server struct {
 	handler  http.Handler
 	key      *rsa.PrivateKey
 	keyPEM   []byte
+	certPEM  []byte
 	node     string
 
 	mu          sync.Mutex
@@ -147,8 +153,19 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
+	if opts.TLS {
+		cert, certPEM, err := selfSignedCertificate()
+		if err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		s.certPEM = certPEM
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
+			MinVersion: tls.VersionTLS12})
+		s.URL = "https://" + ln.Addr().String()
+	}
+	s.listener = ln
 	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
@@ -284,8 +301,8 @@ func (s *Server) now() time.Time {
 
 // host returns the bare host of the simulator origin, the only accepted JWT audience.
 func (s *Server) host(r *http.Request) string {
-	if s.URL != "" {
-		return strings.TrimPrefix(s.URL, "http://")
+	if u, err := url.Parse(s.URL); err == nil && u.Host != "" {
+		return u.Host
 	}
 	return r.Host
 }
