@@ -128,6 +128,18 @@ func (e *envelope) currentRoutingOrder() int {
 	return current
 }
 
+// envelopeFlags are the settings every simulated envelope reports, as strings.
+var envelopeFlags = map[string]string{
+	"signingLocation": "online", "enableWetSign": "true", "allowMarkup": "false",
+	"allowReassign": "true", "allowComments": "true", "allowViewHistory": "true",
+	"autoNavigation": "true", "envelopeIdStamping": "true", "is21CFRPart11": "false",
+	"isSignatureProviderEnvelope": "false", "hasComments": "false",
+	"hasFormDataChanged": "false", "hasWavFile": "false", "isDynamicEnvelope": "false",
+	"purgeState": "unpurged", "envelopeLocation": "current_site", "brandLock": "false",
+	"anySigner": "false", "authoritativeCopy": "false", "recipientsLock": "false",
+	"messageLock": "false", "useDisclosure": "false", "expireEnabled": "true",
+}
+
 // envelopeOut renders the envelope resource. include selects recipients, documents,
 // custom_fields and tabs.
 func (s *Server) envelopeOut(e *envelope, include map[string]bool) map[string]any {
@@ -139,35 +151,18 @@ func (s *Server) envelopeOut(e *envelope, include map[string]bool) map[string]an
 		"notificationUri": u + "/notification", "templatesUri": u + "/templates",
 		"documentsCombinedUri": u + "/documents/combined",
 		"certificateUri":       u + "/documents/certificate",
-		"sender":               s.senderOut(e),
-		"signingLocation":      "online", "enableWetSign": "true", "allowMarkup": "false",
-		"allowReassign": "true", "allowComments": "true", "allowViewHistory": "true",
-		"autoNavigation": "true", "envelopeIdStamping": "true", "is21CFRPart11": "false",
-		"isSignatureProviderEnvelope": "false", "hasComments": "false",
-		"hasFormDataChanged": "false", "hasWavFile": "false", "isDynamicEnvelope": "false",
-		"purgeState": "unpurged", "envelopeLocation": "current_site",
-		"brandLock": "false", "anySigner": "false", "authoritativeCopy": "false",
-		"recipientsLock": "false", "messageLock": "false", "useDisclosure": "false",
-		"expireEnabled": "true", "expireAfter": itoa(e.expireAfterDays),
+		"sender":               s.senderOut(e), "expireAfter": itoa(e.expireAfterDays),
 	}
-	if e.blurb != "" {
-		out["emailBlurb"] = e.blurb
+	for key, value := range envelopeFlags {
+		out[key] = value
 	}
-	if e.templateID != "" {
-		out["templatesUri"] = u + "/templates"
-	}
-	times := map[string]time.Time{
-		"createdDateTime": e.created, "lastModifiedDateTime": e.lastModified,
-		"statusChangedDateTime": e.statusChanged, "statusDateTime": e.statusChanged,
-		"sentDateTime": e.sent, "initialSentDateTime": e.initialSent,
-		"deliveredDateTime": e.delivered, "completedDateTime": e.completed,
-		"declinedDateTime": e.declined, "voidedDateTime": e.voided,
-		"expireDateTime": e.expireDateTime(),
-	}
-	for key, t := range times {
+	for key, t := range e.times() {
 		if !t.IsZero() {
 			out[key] = formatTime(t)
 		}
+	}
+	if e.blurb != "" {
+		out["emailBlurb"] = e.blurb
 	}
 	if e.voidedReason != "" {
 		out["voidedReason"] = e.voidedReason
@@ -182,6 +177,18 @@ func (s *Server) envelopeOut(e *envelope, include map[string]bool) map[string]an
 		out["customFields"] = e.customFieldsOut()
 	}
 	return out
+}
+
+// times returns the envelope's timestamps by wire name; unset ones are zero.
+func (e *envelope) times() map[string]time.Time {
+	return map[string]time.Time{
+		"createdDateTime": e.created, "lastModifiedDateTime": e.lastModified,
+		"statusChangedDateTime": e.statusChanged, "statusDateTime": e.statusChanged,
+		"sentDateTime": e.sent, "initialSentDateTime": e.initialSent,
+		"deliveredDateTime": e.delivered, "completedDateTime": e.completed,
+		"declinedDateTime": e.declined, "voidedDateTime": e.voided,
+		"expireDateTime": e.expireDateTime(),
+	}
 }
 
 func (s *Server) senderOut(e *envelope) userInfoOut {

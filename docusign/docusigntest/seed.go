@@ -32,12 +32,23 @@ func (s *Server) seedTemplates() {
 	if err != nil {
 		panic(fmt.Sprintf("docusigntest: render seed engagement letter: %v", err))
 	}
-	seeds := []Template{
+	for _, t := range seedTemplateList(letter) {
+		if _, err := s.AddTemplate(t); err != nil {
+			panic(fmt.Sprintf("docusigntest: seed template: %v", err))
+		}
+	}
+}
+
+// seedTemplateList returns the engagement letter, mutual NDA and internal approval
+// templates; letter is the engagement letter PDF.
+func seedTemplateList(letter []byte) []Template {
+	return []Template{
 		{
 			ID: EngagementLetterTemplateID, Name: "Client Engagement Letter",
 			Description:  "Engagement letter signed by the client, then by the partner.",
 			EmailSubject: "Please sign your engagement letter",
-			Documents:    []TemplateDocument{{ID: "1", Name: "Engagement Letter.pdf", Content: letter}},
+			Documents: []TemplateDocument{{ID: "1", Name: "Engagement Letter.pdf",
+				Content: letter}},
 			Roles: []TemplateRole{
 				{RoleName: "Client", RecipientID: "1", RoutingOrder: 1,
 					Tabs: signHere(pdf.ClientSignatureAnchor)},
@@ -73,11 +84,6 @@ func (s *Server) seedTemplates() {
 				{RoleName: "Requester", RecipientID: "3", RoutingOrder: 3, CarbonCopy: true},
 			},
 		},
-	}
-	for _, t := range seeds {
-		if _, err := s.AddTemplate(t); err != nil {
-			panic(fmt.Sprintf("docusigntest: seed template: %v", err))
-		}
 	}
 }
 

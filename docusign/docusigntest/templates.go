@@ -189,7 +189,8 @@ func (s *Server) getTemplate(_ http.ResponseWriter, c *restCall) (int, any, *Err
 	return http.StatusOK, s.templateOut(t, c.account.id, include), nil
 }
 
-func (s *Server) templateOut(t *template, accountID string, include map[string]bool) map[string]any {
+func (s *Server) templateOut(t *template, accountID string,
+	include map[string]bool) map[string]any {
 	pages := 0
 	for _, d := range t.Documents {
 		pages += documentPages(d.Content)
