@@ -50,7 +50,7 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sim/clock/advance", s.advanceClock)
 }
 
-// control runs a signer action and answers with the envelope's status and recipients.
+// control runs a signer action and responds with the envelope's status and recipients.
 func (s *Server) control(action func(*http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := action(r); err != nil {

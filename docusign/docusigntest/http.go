@@ -68,7 +68,8 @@ func writeError(w http.ResponseWriter, err *Error) {
 	writeJSON(w, err.StatusCode, err)
 }
 
-// restCall is what the REST middleware passes to an operation handler.
+// restCall is the request, user and account that the REST middleware passes to an
+// operation handler.
 type restCall struct {
 	r       *http.Request
 	user    *user
@@ -130,18 +131,33 @@ func (s *Server) rest(op string, h restHandler) http.Handler {
 		if err == nil {
 			err = s.checkLimits(w, r, c.account.id)
 		}
-		if err != nil {
-			writeError(w, err)
-			return
+		status, body := 0, any(nil)
+		if err == nil {
+			status, body, err = h(w, c)
 		}
-		status, body, err := h(w, c)
 		switch {
 		case err != nil:
 			writeError(w, err)
+			s.logCall(r, op, err.StatusCode, err.ErrorCode)
 		case status != 0:
 			writeJSON(w, status, body)
+			s.logCall(r, op, status, "")
+		default:
+			s.logCall(r, op, http.StatusOK, "")
 		}
 	})
+}
+
+// logCall logs one served request by operation and ids; it never logs tokens or bodies.
+func (s *Server) logCall(r *http.Request, op string, status int, errorCode string) {
+	attrs := []any{"op", op, "method", r.Method, "status", status}
+	if errorCode != "" {
+		attrs = append(attrs, "error_code", errorCode)
+	}
+	if id := r.PathValue("envelopeId"); id != "" {
+		attrs = append(attrs, "envelope_id", id)
+	}
+	s.opts.Logger.Info("docusigntest: served request", attrs...)
 }
 
 func (s *Server) authorize(r *http.Request) (*restCall, *Error) {

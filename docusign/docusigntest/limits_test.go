@@ -1,9 +1,12 @@
 package docusigntest
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,6 +199,30 @@ func TestConcurrentClients(t *testing.T) {
 	for _, id := range ids {
 		if got, _ := s.Status(id); got != "completed" {
 			t.Errorf("envelope %s = %s, want completed", id, got)
+		}
+	}
+}
+
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	s, _ := newSim(t, Options{Logger: logger})
+	token := accessToken(t, s, "")
+	id := createEnvelope(t, s, token, twoSignerEnvelope("sent"))
+	call(t, s, token, "GET", "/envelopes/"+id, nil)
+	call(t, s, token, "GET", "/envelopes/"+newGUID(), nil)
+	logs := buf.String()
+	for _, want := range []string{OpToken, OpCreateEnvelope, "ENVELOPE_DOES_NOT_EXIST"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	if !strings.Contains(logs, `"envelope_id":"`+id+`"`) {
+		t.Errorf("logs lack the envelope id of a GET")
+	}
+	for _, secret := range []string{token, "@example.com", "PRIVATE KEY"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
 		}
 	}
 }

@@ -71,6 +71,7 @@ func parseListQuery(v url.Values, now time.Time) (*listQuery, *Error) {
 		return nil, invalidParameter(
 			"from_date, envelope_ids or transaction_ids must be specified.")
 	}
+
 	if err := q.parseDates(v); err != nil {
 		return nil, err
 	}
@@ -93,6 +94,7 @@ func parseListQuery(v url.Values, now time.Time) (*listQuery, *Error) {
 		}
 		q.fieldName, q.fieldValue = name, value
 	}
+
 	q.searchText = strings.ToLower(strings.TrimSpace(v.Get("search_text")))
 	q.descending = strings.EqualFold(v.Get("order"), "desc")
 	page, err := parsePage(v, maxListCount)

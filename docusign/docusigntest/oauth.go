@@ -45,6 +45,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	userID, oerr := s.checkTokenRequest(r)
 	if oerr != nil {
 		writeJSON(w, oerr.status, oerr)
+		s.logCall(r, OpToken, oerr.status, strings.TrimSpace(oerr.Code+" "+oerr.Description))
 		return
 	}
 	tok := randomToken()
@@ -54,6 +55,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		"token_type":   "Bearer",
 		"expires_in":   int(s.opts.TokenLifetime / time.Second),
 	})
+	s.logCall(r, OpToken, http.StatusOK, "")
 }
 
 // checkTokenRequest validates a JWT Grant request and returns the user to impersonate.
@@ -95,6 +97,7 @@ func (s *Server) verifyAssertion(r *http.Request, assertion string) (*jwtClaims,
 	if decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &claims) != nil {
 		return nil, invalidGrant("no_valid_keys_or_signatures")
 	}
+
 	if claims.Issuer != s.opts.IntegrationKey {
 		return nil, invalidGrant("issuer_not_found")
 	}
@@ -108,6 +111,7 @@ func (s *Server) verifyAssertion(r *http.Request, assertion string) (*jwtClaims,
 	if header.Alg != "RS256" || !s.verifyRS256(parts) {
 		return nil, invalidGrant("no_valid_keys_or_signatures")
 	}
+
 	now := s.now().Unix()
 	exp, err := numberSeconds(claims.Expires)
 	if err != nil {
@@ -237,7 +241,7 @@ func (s *Server) RevokeTokens(userID string) {
 	}
 }
 
-// RevokeConsent withdraws the user's consent, so the token endpoint answers
+// RevokeConsent withdraws the user's consent, so the token endpoint rejects the user with
 // consent_required. Tokens already issued keep working until they expire.
 func (s *Server) RevokeConsent(userID string) {
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -67,6 +68,9 @@ type Options struct {
 	Users []User
 	// NoSeedTemplates starts without the seed templates.
 	NoSeedTemplates bool
+	// Logger receives one line per served REST and OAuth request: the operation, status,
+	// errorCode and envelope id, never a token, assertion or email. Default: discard.
+	Logger *slog.Logger
 }
 
 // EnvelopeLimits are per-envelope request thresholds. Docusign does not publish its values,
@@ -93,11 +97,12 @@ type User struct {
 	// AccountIDs lists the user's accounts; the first is the default. Empty means the
 	// primary account only.
 	AccountIDs []string
-	// NoConsent makes the token endpoint answer consent_required for this user.
+	// NoConsent makes the token endpoint reject this user with consent_required.
 	NoConsent bool
 }
 
-// Credentials are what a client needs to reach the simulator as the primary user.
+// Credentials are the integration key, RSA key, ids and URLs with which a client reaches
+// the simulator as the primary user.
 type Credentials struct {
 	IntegrationKey string `json:"integrationKey"`
 	UserID         string `json:"userId"`
@@ -146,6 +151,7 @@ func Start(opts Options) (*Server, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
+
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -153,6 +159,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+
 	s.URL = "http://" + ln.Addr().String()
 	if opts.TLS {
 		cert, certPEM, err := selfSignedCertificate()
@@ -165,8 +172,13 @@ func Start(opts Options) (*Server, error) {
 			MinVersion: tls.VersionTLS12})
 		s.URL = "https://" + ln.Addr().String()
 	}
+
 	s.listener = ln
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
 }
@@ -195,6 +207,9 @@ func newServer(opts Options) (*Server, error) {
 	}
 	if opts.LimitStatus == 0 {
 		opts.LimitStatus = http.StatusTooManyRequests
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.IntegrationKey == "" {
 		opts.IntegrationKey = newGUID()

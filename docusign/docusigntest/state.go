@@ -69,6 +69,7 @@ func newState(s *Server, opts Options) *state {
 			defaultID = acct.id
 		}
 	}
+
 	owner := &user{
 		id: newGUID(), name: "Sam Sender", email: "sam.sender@example.com",
 		accountIDs: moveFirst(allIDs, defaultID), created: now,

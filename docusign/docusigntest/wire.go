@@ -68,7 +68,7 @@ type recipientIn struct {
 	Tabs         json.RawMessage `json:"tabs"`
 }
 
-// recipientsIn declares the recipient types Docusign knows; the simulator supports signers
+// recipientsIn declares every recipient type of Docusign. The simulator supports signers
 // and carbon copies and rejects the others by name.
 type recipientsIn struct {
 	Signers             []recipientIn     `json:"signers"`

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Info is what Check learns about a PDF.
+// Info is the summary that Check returns for a well-formed PDF.
 type Info struct {
 	Version string // e.g. "1.3"
 	Objects int    // in-use entries of the cross-reference table
@@ -32,14 +32,16 @@ func Check(data []byte) (Info, error) {
 		return info, errors.New("invalid pdf: the file does not begin with %PDF-")
 	}
 	info.Version = strings.TrimSpace(string(data[5:min(8, len(data))]))
+
 	m := startXRef.FindSubmatch(bytes.TrimRight(data, "\r\n "))
 	if m == nil {
-		return info, errors.New("invalid pdf: no startxref and %%EOF at the end")
+		return info, errors.New("invalid pdf: the file does not end with startxref and %EOF")
 	}
 	offset, err := strconv.Atoi(string(m[1]))
 	if err != nil || offset >= len(data) || !bytes.HasPrefix(data[offset:], []byte("xref")) {
 		return info, fmt.Errorf("invalid pdf: startxref %s does not point at an xref table", m[1])
 	}
+
 	objects, trailer, err := readXRef(data, offset)
 	if err != nil {
 		return info, err
@@ -47,6 +49,7 @@ func Check(data []byte) (Info, error) {
 	if !strings.Contains(trailer, "/Root") || !strings.Contains(trailer, "/Size") {
 		return info, errors.New("invalid pdf: the trailer has no /Root or /Size")
 	}
+
 	for num, at := range objects {
 		sub := objectStart.FindSubmatch(data[at:min(at+32, len(data))])
 		if sub == nil || string(sub[1]) != strconv.Itoa(num) {

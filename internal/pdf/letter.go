@@ -27,8 +27,8 @@ type EngagementLetter struct {
 
 // RenderEngagementLetter returns a two-page engagement letter. The anchors "/sig1/" and
 // "/date1/" mark the client's signature line, "/sig2/" and "/date2/" the firm's. Anchors are
-// printed in white, as Docusign senders usually do, and the file is left uncompressed so a
-// test can find them in the bytes.
+// printed in white so they do not show, and the file is left uncompressed so a test can
+// find them in the bytes.
 func RenderEngagementLetter(l EngagementLetter) ([]byte, error) {
 	w := newWriter("Engagement Letter - "+l.Matter, l.Date)
 	w.f.SetCompression(false)
