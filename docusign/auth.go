@@ -25,11 +25,11 @@ const (
 	jwtScope = "signature impersonation"
 	// assertionBackdate moves iat into the past to absorb clock skew with Docusign.
 	assertionBackdate = 30 * time.Second
-	// assertionLifetime is exp - iat; Docusign accepts at most one hour.
+	// assertionLifetime is exp - iat. Docusign accepts at most one hour.
 	assertionLifetime = time.Hour
 	// renewBefore is how long before expiry a token is renewed in the background.
 	renewBefore = 5 * time.Minute
-	// maxTokenBody limits the token and userinfo answers read into memory.
+	// maxTokenBody limits the token and userinfo responses read into memory.
 	maxTokenBody = 1 << 20
 )
 
@@ -54,8 +54,8 @@ func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 	}
 	key, ok := parsed.(*rsa.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("PrivateKeyPEM holds a %T, not an RSA key: Docusign's JWT Grant "+
-			"needs the integration key's RSA key", parsed)
+		return nil, fmt.Errorf("PrivateKeyPEM contains a %T, not an RSA key: Docusign's JWT "+
+			"Grant needs the integration key's RSA key", parsed)
 	}
 	return key, nil
 }
@@ -78,7 +78,7 @@ func (c *Client) assertion(user string) (string, error) {
 	return signed, nil
 }
 
-// accessToken is a cached access token. renewAt is when a background renewal starts; the token
+// accessToken is a cached access token. A background renewal starts at renewAt, and the token
 // stays in use until expiry.
 type accessToken struct {
 	value   string
@@ -135,7 +135,7 @@ func (tc *tokenCache) get(ctx context.Context, user string) (string, error) {
 
 // startLocked returns the user's token request in flight, starting one if there is none. The
 // request runs without the caller's cancellation, so that one caller giving up does not fail
-// the others; the retry budget bounds it. tc.mu must be held.
+// the others. The retry budget bounds it. tc.mu must be held.
 func (tc *tokenCache) startLocked(ctx context.Context, user string) *tokenFlight {
 	if flight, ok := tc.flights[user]; ok {
 		return flight
@@ -200,11 +200,11 @@ func (c *Client) requestToken(ctx context.Context, user string) (accessToken, er
 	return newAccessToken(body, requested)
 }
 
-// newAccessToken checks a token answer and computes when to renew it: renewBefore ahead of
+// newAccessToken checks a token response and computes when to renew it: renewBefore ahead of
 // expiry, or after three quarters of the lifetime for short-lived tokens.
 func newAccessToken(body tokenResponse, requested time.Time) (accessToken, error) {
 	if body.AccessToken == "" || body.ExpiresIn <= 0 {
-		return accessToken{}, fmt.Errorf("docusign token request: answer without access_token "+
+		return accessToken{}, fmt.Errorf("docusign token request: response without access_token "+
 			"or with expires_in %d: check that AuthServer is a Docusign OAuth server",
 			body.ExpiresIn)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-// accountOK answers Accounts:get for the test account.
+// accountOK serves Accounts:get for the test account.
 func accountOK(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != restPath("") {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", r.URL.Path)

@@ -32,7 +32,7 @@ type Config struct {
 	// AuthServer is the OAuth origin: https://account-d.docusign.com (developer),
 	// https://account.docusign.com (production), or http on a loopback address for a simulator.
 	AuthServer string
-	// AccountID selects the account by GUID; when empty, the user's default account is used.
+	// AccountID selects the account by GUID. When empty, the user's default account is used.
 	AccountID string
 	// RedirectURI is a redirect URI registered for the integration key, used in consent URLs.
 	RedirectURI string
@@ -44,11 +44,11 @@ type Config struct {
 	// Logger receives a debug record per HTTP request and info records for retries. Nil
 	// discards them.
 	Logger *slog.Logger
-	// Retry bounds retries and timeouts; zero fields take the defaults of RetryPolicy.
+	// Retry bounds retries and timeouts. Zero fields take the defaults of RetryPolicy.
 	Retry RetryPolicy
-	// Clock returns the current time; nil means time.Now. Tests replace it.
+	// Clock returns the current time. Nil means time.Now. Tests replace it.
 	Clock func() time.Time
-	// UserAgent is sent as User-Agent; empty means "docusign-mcp".
+	// UserAgent is sent as User-Agent. Empty means "docusign-mcp".
 	UserAgent string
 }
 
@@ -121,6 +121,21 @@ func NewClient(cfg Config) (*Client, error) {
 // validateConfig checks every field and returns the parsed key and AuthServer URL, or one
 // error that lists each problem with its field and fix.
 func validateConfig(cfg *Config) (*rsa.PrivateKey, *url.URL, error) {
+	key, keyErr := parsePrivateKey(cfg.PrivateKeyPEM)
+	authURL, authErr := parseAuthServer(cfg.AuthServer)
+
+	problems := identityProblems(cfg)
+	problems = append(problems, keyErr, authErr)
+	problems = append(problems, optionalProblems(cfg)...)
+	// errors.Join drops the nil entries and returns nil when all are nil.
+	if err := errors.Join(problems...); err != nil {
+		return nil, nil, fmt.Errorf("invalid docusign config: %w", err)
+	}
+	return key, authURL, nil
+}
+
+// identityProblems checks the integration key and the default user.
+func identityProblems(cfg *Config) []error {
 	var problems []error
 	if strings.TrimSpace(cfg.IntegrationKey) == "" {
 		problems = append(problems, errors.New(
@@ -130,14 +145,12 @@ func validateConfig(cfg *Config) (*rsa.PrivateKey, *url.URL, error) {
 		problems = append(problems, fmt.Errorf("UserID %q is not a GUID: set it to the "+
 			"impersonated user's API user id, not an email address", truncate(cfg.UserID, 60)))
 	}
-	key, err := parsePrivateKey(cfg.PrivateKeyPEM)
-	if err != nil {
-		problems = append(problems, err)
-	}
-	authURL, err := parseAuthServer(cfg.AuthServer)
-	if err != nil {
-		problems = append(problems, err)
-	}
+	return problems
+}
+
+// optionalProblems checks the fields that may be left empty.
+func optionalProblems(cfg *Config) []error {
+	var problems []error
 	if cfg.AccountID != "" && !isGUID(cfg.AccountID) && !isDigits(cfg.AccountID) {
 		problems = append(problems, fmt.Errorf("AccountID %q is neither a GUID nor an account "+
 			"number: set it to an account id from /oauth/userinfo or leave it empty",
@@ -150,13 +163,7 @@ func validateConfig(cfg *Config) (*rsa.PrivateKey, *url.URL, error) {
 				truncate(cfg.RedirectURI, 80)))
 		}
 	}
-	if err := cfg.Retry.validate(); err != nil {
-		problems = append(problems, err)
-	}
-	if len(problems) > 0 {
-		return nil, nil, fmt.Errorf("invalid docusign config: %w", errors.Join(problems...))
-	}
-	return key, authURL, nil
+	return append(problems, cfg.Retry.validate())
 }
 
 // parseAuthServer accepts an origin such as https://account-d.docusign.com, with an optional
@@ -238,7 +245,7 @@ func NewHTTPClient() *http.Client {
 	}
 	return &http.Client{
 		Transport: transport,
-		// Docusign does not redirect API calls; following one could send the token elsewhere.
+		// Docusign does not redirect API calls, and following one could leak the token.
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

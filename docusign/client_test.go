@@ -38,8 +38,12 @@ func TestNewClientValidation(t *testing.T) {
 		wantParts []string
 	}{
 		{"valid PKCS#1", func(*docusign.Config) {}, nil},
-		{"valid PKCS#8", func(c *docusign.Config) { c.PrivateKeyPEM = pkcs8PEM(t, rsaKey(t)) }, nil},
-		{"loopback http", func(c *docusign.Config) { c.AuthServer = "http://127.0.0.1:8080" }, nil},
+		{"valid PKCS#8", func(c *docusign.Config) {
+			c.PrivateKeyPEM = pkcs8PEM(t, rsaKey(t))
+		}, nil},
+		{"loopback http", func(c *docusign.Config) {
+			c.AuthServer = "http://127.0.0.1:8080"
+		}, nil},
 		{"localhost http", func(c *docusign.Config) { c.AuthServer = "http://localhost:1/" }, nil},
 		{"ipv6 loopback", func(c *docusign.Config) { c.AuthServer = "http://[::1]:9" }, nil},
 		{"missing integration key", func(c *docusign.Config) { c.IntegrationKey = "" },

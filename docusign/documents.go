@@ -50,8 +50,9 @@ func (s *DocumentsService) List(ctx context.Context, envelopeID string) (
 // Download streams one document's bytes to w (EnvelopeDocuments:get,
 // GET /v2.1/accounts/{accountId}/envelopes/{envelopeId}/documents/{documentId}). documentID is
 // a document's id (a positive integer) or combined, archive, certificate or portfolio. A
-// document larger than maxBytes fails with *DownloadTooLargeError; w may then already hold a
-// truncated document. A failure while streaming is not retried, because w holds partial data.
+// document larger than maxBytes fails with *DownloadTooLargeError, and w may then already
+// contain a truncated document. A failure while streaming is not retried, because w then
+// contains partial data.
 func (s *DocumentsService) Download(ctx context.Context, envelopeID, documentID string,
 	w io.Writer, maxBytes int64) (*DownloadInfo, *Response, error) {
 	if err := checkDownloadArgs(envelopeID, documentID, w, maxBytes); err != nil {
@@ -102,7 +103,7 @@ func isDocumentNumber(id string) bool {
 }
 
 // streamDocument returns a handler that copies at most maxBytes to w while hashing them, and
-// fills info from the answer's headers.
+// fills info from the response's headers.
 func streamDocument(w io.Writer, maxBytes int64, info *DownloadInfo) handler {
 	return func(resp *http.Response) error {
 		info.ContentType = mediaType(resp.Header.Get("Content-Type"))

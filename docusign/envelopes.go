@@ -21,8 +21,8 @@ const (
 
 // Create creates an envelope, and sends it when def.Status is "sent" (Envelopes:create,
 // POST /v2.1/accounts/{accountId}/envelopes). The request is never repeated. When it fails in
-// a way that leaves the outcome unknown (a timeout, a 5xx answer), the error matches
-// ErrAmbiguous: look for the envelope before creating it again. After an expired-token answer
+// a way that leaves the outcome unknown (a timeout, a 5xx response), the error matches
+// ErrAmbiguous: look for the envelope before creating it again. After an expired-token response
 // the client drops the token and returns the *APIError, which IsRetryable reports as
 // retryable because Docusign rejected the request before acting on it.
 func (s *EnvelopesService) Create(ctx context.Context, def *EnvelopeDefinition) (

@@ -9,13 +9,13 @@ import (
 )
 
 // ErrAmbiguous marks a failure after which the request may still have taken effect on
-// Docusign's side, such as a timeout or a 5xx answer to Envelopes:create. The client never
-// re-sends such a request; the caller must look for the envelope (for example with
+// Docusign's side, such as a timeout or a 5xx response to Envelopes:create. The client never
+// re-sends such a request, so the caller must look for the envelope (for example with
 // ListStatusChanges) before creating it again. Test for it with errors.Is.
 var ErrAmbiguous = errors.New("the request may have taken effect")
 
-// APIError is an error answer of the eSignature REST API or of /oauth/userinfo. ErrorCode and
-// Message come from Docusign's {"errorCode", "message"} body; both are empty when the body was
+// APIError is an error response of the eSignature REST API or of /oauth/userinfo. ErrorCode and
+// Message come from Docusign's {"errorCode", "message"} body. Both are empty when the body was
 // empty, HTML or otherwise not that JSON.
 type APIError struct {
 	StatusCode int
@@ -24,7 +24,7 @@ type APIError struct {
 	TraceToken string
 	// Operation is the Docusign operation that failed, such as "Envelopes:get".
 	Operation string
-	// Ambiguous is true when the request may have taken effect despite the error; errors.Is
+	// Ambiguous is true when the request may have taken effect despite the error. errors.Is
 	// then also matches ErrAmbiguous.
 	Ambiguous bool
 	// ContentType is the error body's media type, kept to describe bodies that were not JSON.
@@ -68,7 +68,7 @@ func (e *APIError) Is(target error) bool {
 // RateLimitError is an APIError that reports an exhausted rate limit: the account's hourly or
 // burst API limit, or a per-envelope polling or update limit. Reset is when the limit frees up:
 // from Retry-After if sent, else X-RateLimit-Reset for hourly limits, else 30 seconds after the
-// answer for burst limits. errors.As with *APIError also matches it.
+// response for burst limits. errors.As with *APIError also matches it.
 type RateLimitError struct {
 	APIError
 	Reset time.Time
@@ -86,7 +86,7 @@ func (e *RateLimitError) Error() string {
 // Unwrap returns the embedded APIError.
 func (e *RateLimitError) Unwrap() error { return &e.APIError }
 
-// ConsentRequiredError reports that the token endpoint answered consent_required: the
+// ConsentRequiredError reports that the token endpoint responded consent_required: the
 // impersonated user has not consented to the "signature impersonation" scopes for this
 // integration key. Retrying does not help. ConsentURL is the page where the user (or an admin,
 // through admin consent) grants it.
@@ -102,7 +102,7 @@ func (e *ConsentRequiredError) Error() string {
 		"allow the app, or an admin must grant admin consent", e.UserID, e.ConsentURL)
 }
 
-// OAuthError is any other error answer of the token endpoint, such as invalid_grant. For
+// OAuthError is any other error response of the token endpoint, such as invalid_grant. For
 // invalid_grant, Description holds the reason: no_valid_keys_or_signatures, user_not_found,
 // invalid_subject, issuer_not_found or expired_grant.
 type OAuthError struct {
@@ -144,7 +144,7 @@ func oauthHint(description string) string {
 	return ""
 }
 
-// NetworkError is a failure to get an HTTP answer: a refused connection, a reset, or a timeout.
+// NetworkError is a failure to get an HTTP response: a refused connection, a reset, or a timeout.
 // Ambiguous is true when the request may have reached Docusign and taken effect.
 type NetworkError struct {
 	Operation string
@@ -154,7 +154,7 @@ type NetworkError struct {
 
 // Error describes the failure and, when ambiguous, that the request may have taken effect.
 func (e *NetworkError) Error() string {
-	msg := fmt.Sprintf("docusign %s: no answer: %v", e.Operation, e.Err)
+	msg := fmt.Sprintf("docusign %s: no response: %v", e.Operation, e.Err)
 	if e.Ambiguous {
 		msg += " (" + ErrAmbiguous.Error() + ": check before repeating it)"
 	}
@@ -206,7 +206,7 @@ func IsNotFound(err error) bool {
 }
 
 // IsRetryable reports whether repeating the same call later may succeed: rate limits, 5xx and
-// 429 answers, an expired access token, and network errors. Ambiguous errors are not
+// 429 responses, an expired access token, and network errors. Ambiguous errors are not
 // retryable, because repeating the request could apply it twice.
 func IsRetryable(err error) bool {
 	if err == nil || errors.Is(err, ErrAmbiguous) {
@@ -231,7 +231,7 @@ func IsRetryable(err error) bool {
 	return false
 }
 
-// retryableStatus reports whether an HTTP status says the server may answer differently later.
+// retryableStatus reports whether an HTTP status means the server may respond differently later.
 func retryableStatus(status int) bool {
 	switch status {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests:

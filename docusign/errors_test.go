@@ -29,14 +29,16 @@ func TestErrorBodies(t *testing.T) {
 			`{"errorCode":"ENVELOPE_DOES_NOT_EXIST","message":"The envelope specified either ` +
 				`does not exist or you have no rights to it."}`,
 			"ENVELOPE_DOES_NOT_EXIST", "does not exist", true, false},
-		{"html 503", 503, "text/html; charset=utf-8", "<html><body>Service Unavailable</body></html>",
+		{"html 503", 503, "text/html; charset=utf-8",
+			"<html><body>Service Unavailable</body></html>",
 			"", "text/html body", false, true},
 		{"empty 502", 502, "", "", "", "empty body", false, true},
 		{"plain 404", 404, "text/plain", "not here", "", "text/plain", true, false},
 		{"json without errorCode", 403, "application/json", `{"foo":"bar"}`, "",
 			"application/json body", false, false},
 		{"email masked", 400, "application/json",
-			`{"errorCode":"INVALID_EMAIL_ADDRESS_FOR_RECIPIENT","message":"bad jane.doe@example.com"}`,
+			`{"errorCode":"INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",` +
+				`"message":"bad jane.doe@example.com"}`,
 			"INVALID_EMAIL_ADDRESS_FOR_RECIPIENT", "***@example.com", false, false},
 	}
 	for _, tt := range tests {

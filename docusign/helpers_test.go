@@ -105,7 +105,7 @@ func (s *sleeper) Waits() []time.Duration {
 }
 
 // fakeDocusign is an httptest server that plays Docusign's OAuth and REST endpoints. Tests
-// set rest (and optionally token or userinfo) to shape the answers.
+// set rest (and optionally token or userinfo) to shape the responses.
 type fakeDocusign struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -219,7 +219,8 @@ func (f *fakeDocusign) defaultUserinfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"sub": testUserID,
 		"accounts": []map[string]any{
-			{"account_id": testOtherAccountID, "is_default": false, "base_uri": "http://x.invalid"},
+			{"account_id": testOtherAccountID, "is_default": false,
+				"base_uri": "http://x.invalid"},
 			{"account_id": testAccountID, "is_default": true, "base_uri": f.srv.URL},
 		},
 	})

@@ -2,9 +2,9 @@ package docusign
 
 // Wire models of the eSignature REST API v2.1. Field names and JSON keys follow Docusign's
 // official OpenAPI definitions (camelCase). Docusign sends booleans, numbers and ids as JSON
-// strings ("true", "1"), so those fields are Go strings here; every field is omitempty so that
-// a request carries only what the caller set. Times stay the raw strings Docusign sent: parse
-// them with ParseTime.
+// strings ("true", "1"), so those fields are Go strings here. Every field is omitempty, so a
+// request carries only what the caller set. Times stay the raw strings that Docusign sent, for
+// ParseTime to parse.
 
 // EnvelopeDefinition is the request body of Envelopes:create (the envelopeDefinition definition).
 // Set Status to "sent" to send at once (EmailSubject, Documents and Recipients are then required),
@@ -46,7 +46,7 @@ type Document struct {
 }
 
 // Recipients lists an envelope's recipients by type (the recipients definition). Only signers and
-// carbon copies are modelled; other recipient types in a response are ignored.
+// carbon copies are modelled, so other recipient types in a response are dropped.
 type Recipients struct {
 	Signers             []Signer      `json:"signers,omitempty"`
 	CarbonCopies        []CarbonCopy  `json:"carbonCopies,omitempty"`
@@ -55,8 +55,8 @@ type Recipients struct {
 	ErrorDetails        *ErrorDetails `json:"errorDetails,omitempty"`
 }
 
-// Signer is a recipient who must sign (the signer definition). RecipientID is a string holding a
-// positive integer; RecipientIDGUID is the id that Connect messages use.
+// Signer is a recipient who must sign (the signer definition). RecipientID is a string that
+// contains a positive integer. RecipientIDGUID is the id that Connect messages use.
 type Signer struct {
 	RecipientID       string        `json:"recipientId,omitempty"`
 	RecipientIDGUID   string        `json:"recipientIdGuid,omitempty"`
@@ -115,9 +115,9 @@ type Tabs struct {
 	NumberTabs       []Tab `json:"numberTabs,omitempty"`
 }
 
-// Tab is one field on a document. Docusign defines one type per tab kind (signHere, text, ...);
-// this struct is the union of the members that those kinds share plus Value, Required, Locked and
-// Selected, which only some kinds accept. A tab is placed either by anchor (AnchorString and
+// Tab is one field on a document. Docusign defines one type per tab kind (signHere, text, ...).
+// This struct contains the members that those kinds share, plus Value, Required, Locked and
+// Selected, which only some kinds accept. A tab is placed either by anchor (AnchorString, with
 // offsets in AnchorUnits) or by DocumentID, PageNumber, XPosition and YPosition in pixels.
 type Tab struct {
 	TabID           string `json:"tabId,omitempty"`
@@ -431,7 +431,7 @@ type UserInfo struct {
 }
 
 // UserInfoAccount is one account in a UserInfo response. BaseURI is the origin of the account's
-// REST API, such as https://na3.docusign.net; the REST base is BaseURI + "/restapi".
+// REST API, such as https://na3.docusign.net. The REST base is BaseURI + "/restapi".
 type UserInfoAccount struct {
 	AccountID   string   `json:"account_id,omitempty"`
 	IsDefault   FlexBool `json:"is_default,omitempty"`

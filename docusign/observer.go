@@ -24,15 +24,15 @@ func (f ObserverFunc) ObserveCall(rec CallRecord) { f(rec) }
 type CallRecord struct {
 	// Operation is Docusign's name of the operation, such as "Envelopes:get" or "OAuth:token".
 	Operation string
-	// Action tells apart client methods that share an operation: "void", "resend", or
-	// "reread" for the envelope read before repeating a void or resend; empty otherwise.
+	// Action distinguishes client methods that share an operation: "void", "resend", or
+	// "reread" for the envelope read before repeating a void or resend. It is empty otherwise.
 	Action string
 	Method string
 	// PathTemplate is the path with placeholders, such as
 	// /v2.1/accounts/{accountId}/envelopes/{envelopeId}.
 	PathTemplate string
 	EnvelopeID   string
-	// StatusCode is 0 when no HTTP answer arrived.
+	// StatusCode is 0 when no HTTP response arrived.
 	StatusCode int
 	// ErrorCode is Docusign's errorCode, or the OAuth error code for the token endpoint.
 	ErrorCode  string

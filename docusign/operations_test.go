@@ -25,10 +25,10 @@ type captured struct {
 	body   string
 }
 
-// captureREST answers every REST request with answer and records it.
-func captureREST(env *testEnv, answer http.HandlerFunc) *[]captured {
+// captureREST serves every REST request with respond and records it.
+func captureREST(env *testEnv, respond http.HandlerFunc) *[]captured {
 	var got []captured
-	seq := &sequence{handlers: []http.HandlerFunc{answer}}
+	seq := &sequence{handlers: []http.HandlerFunc{respond}}
 	env.fake.setREST(func(w http.ResponseWriter, r *http.Request) {
 		seq.serve(w, r)
 		seq.mu.Lock()
@@ -121,7 +121,8 @@ func TestListStatusChangesByEnvelopeIDs(t *testing.T) {
 	reqs := captureREST(env, okJSON(map[string]any{}))
 	opts := &docusign.ListStatusChangesOptions{EnvelopeIDs: []string{testEnvelopeID,
 		testTemplateID}}
-	if _, _, err := env.client.Envelopes.ListStatusChanges(context.Background(), opts); err != nil {
+	_, _, err := env.client.Envelopes.ListStatusChanges(context.Background(), opts)
+	if err != nil {
 		t.Fatalf("ListStatusChanges: %v", err)
 	}
 	q := (*reqs)[0].query
@@ -393,7 +394,8 @@ func TestLogObserverLeavesOutSecrets(t *testing.T) {
 	env.fake.setREST(okJSON(map[string]string{}))
 	opts := &docusign.ListStatusChangesOptions{FromDate: time.Now().Add(-time.Hour),
 		SearchText: "jane.doe@example.com"}
-	if _, _, err := env.client.Envelopes.ListStatusChanges(context.Background(), opts); err != nil {
+	_, _, err := env.client.Envelopes.ListStatusChanges(context.Background(), opts)
+	if err != nil {
 		t.Fatalf("ListStatusChanges: %v", err)
 	}
 	text := logs.String()

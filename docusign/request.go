@@ -14,10 +14,10 @@ import (
 	"time"
 )
 
-// maxJSONBody limits a successful JSON answer read into memory.
+// maxJSONBody limits a successful JSON response read into memory.
 const maxJSONBody = 32 << 20
 
-// retryMode says when a request may be sent again.
+// retryMode defines when a request may be sent again.
 type retryMode int
 
 const (
@@ -27,7 +27,7 @@ const (
 	// modeReread requests (void, resend) are repeated only after endpoint.prepare has
 	// re-read the envelope and found that repeating is still needed.
 	modeReread
-	// modeNever requests (envelope create) are sent once; an unclear failure is ambiguous.
+	// modeNever requests (envelope create) are sent once, and an unclear failure is ambiguous.
 	modeNever
 )
 
@@ -48,9 +48,9 @@ type endpoint struct {
 	// streaming marks a handler that writes to the caller, so a failure while reading the
 	// body is never retried.
 	streaming bool
-	// parseError turns a non-2xx answer into an error; nil means parseAPIError.
+	// parseError turns a non-2xx response into an error. Nil means parseAPIError.
 	parseError func(resp *http.Response, now time.Time) error
-	// prepare runs before each repeat of a modeReread request; see prepareFunc.
+	// prepare runs before each repeat of a modeReread request (see prepareFunc).
 	prepare prepareFunc
 }
 
@@ -59,11 +59,11 @@ type endpoint struct {
 // re-read shows that the first request took effect.
 type prepareFunc func(ctx context.Context, lastErr error) (resp *Response, stop bool, err error)
 
-// handler consumes a successful answer's body. An error of type *NetworkError is retried like
+// handler consumes a successful response's body. An error of type *NetworkError is retried like
 // a failed request unless the endpoint is streaming.
 type handler func(resp *http.Response) error
 
-// parseAPIError turns a non-2xx REST or userinfo answer into an APIError or RateLimitError.
+// parseAPIError turns a non-2xx REST or userinfo response into an APIError or RateLimitError.
 func parseAPIError(resp *http.Response, now time.Time) error {
 	apiErr := parseErrorBody(resp)
 	if reset, ok := rateLimitReset(apiErr, resp.Header, now); ok {
@@ -77,16 +77,16 @@ func decodeJSON(out any, limit int64) handler {
 	return func(resp *http.Response) error {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
-			return &NetworkError{Err: fmt.Errorf("read answer: %w", err)}
+			return &NetworkError{Err: fmt.Errorf("read response: %w", err)}
 		}
 		if int64(len(data)) > limit {
-			return fmt.Errorf("answer larger than %d bytes", limit)
+			return fmt.Errorf("response larger than %d bytes", limit)
 		}
 		if len(bytes.TrimSpace(data)) == 0 {
 			return nil
 		}
 		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("decode %s answer: %w", mediaType(resp.Header.Get("Content-Type")),
+			return fmt.Errorf("decode %s response: %w", mediaType(resp.Header.Get("Content-Type")),
 				err)
 		}
 		return nil
@@ -125,7 +125,7 @@ func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 		return res
 	}
 	defer httpResp.Body.Close()
-	res := c.readAnswer(ep, httpResp, handle)
+	res := c.readResponse(ep, httpResp, handle)
 	res.token = token
 	rec.StatusCode, rec.TraceToken = httpResp.StatusCode, res.resp.TraceToken
 	rec.ErrorCode, rec.Err, rec.Latency = errorCode(res.err), res.err, time.Since(started)
@@ -133,9 +133,10 @@ func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 	return res
 }
 
-// readAnswer turns an HTTP answer into a result: an error for a non-2xx status, else the
+// readResponse turns an HTTP response into a result: an error for a non-2xx status, else the
 // handler's outcome.
-func (c *Client) readAnswer(ep *endpoint, httpResp *http.Response, handle handler) attemptResult {
+func (c *Client) readResponse(ep *endpoint, httpResp *http.Response,
+	handle handler) attemptResult {
 	resp := newResponse(httpResp)
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		parse := ep.parseError
@@ -198,7 +199,7 @@ func (c *Client) newRequest(ctx context.Context, user string, ep *endpoint) (*ht
 func (c *Client) networkError(ctx context.Context, ep *endpoint, err error) *NetworkError {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		// The URL can contain query values such as search text; keep it out of the error.
+		// The URL can contain query values such as search text, so keep it out of the error.
 		err = urlErr.Err
 	}
 	var opErr *net.OpError

@@ -12,14 +12,14 @@ import (
 	"time"
 )
 
-// maxErrorBody is the number of bytes read from an error body; the rest is discarded.
+// maxErrorBody is the number of bytes read from an error body. The rest is discarded.
 const maxErrorBody = 64 << 10
 
 // burstWindow is the length of Docusign's burst rate-limit window.
 const burstWindow = 30 * time.Second
 
-// Response is the HTTP answer behind a successful or failed call. Header contains the answer's
-// headers; the body has already been consumed.
+// Response is the HTTP response behind a successful or failed call. Header contains the
+// response's headers. The body has already been consumed.
 type Response struct {
 	StatusCode int
 	Header     http.Header
@@ -31,7 +31,8 @@ type Response struct {
 }
 
 // RateLimit is the rate-limit state from the X-RateLimit-* and X-BurstLimit-* headers. A count
-// whose header was absent or not a number is -1; an absent or invalid reset is the zero time.
+// whose header was absent or not a number is -1, and an absent or invalid reset is the zero
+// time.
 type RateLimit struct {
 	// Limit is the account's hourly API call limit (X-RateLimit-Limit).
 	Limit int
@@ -45,7 +46,7 @@ type RateLimit struct {
 	BurstRemaining int
 }
 
-// ParseRateLimit reads the rate-limit headers of an answer. It never fails: a missing or
+// ParseRateLimit reads the rate-limit headers of a response. It never fails: a missing or
 // malformed header leaves -1 or the zero time.
 func ParseRateLimit(h http.Header) RateLimit {
 	rl := RateLimit{
@@ -72,7 +73,7 @@ func headerInt(h http.Header, name string) int {
 	return n
 }
 
-// newResponse copies what callers need from an HTTP answer.
+// newResponse copies what callers need from an HTTP response.
 func newResponse(resp *http.Response) *Response {
 	return &Response{
 		StatusCode: resp.StatusCode,
@@ -94,10 +95,10 @@ var rateLimitKinds = map[string]bool{
 	"Burst_APIInvocation_Envelope_Limit_Exceeded":  false,
 }
 
-// CheckResponse returns nil for a 2xx answer. For any other status it reads at most 64 KiB of
+// CheckResponse returns nil for a 2xx response. For any other status it reads at most 64 KiB of
 // the body and returns an *APIError, or a *RateLimitError when the errorCode names an
 // exhausted rate limit or the status is 429. It does not close the body. A burst limit's Reset
-// is computed from the current time; the client replaces it using its own clock.
+// is computed from time.Now, which the client replaces with its configured clock.
 func CheckResponse(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
@@ -109,7 +110,7 @@ func CheckResponse(resp *http.Response) error {
 	return apiErr
 }
 
-// parseErrorBody builds an APIError from a non-2xx answer, reading the body through a limit.
+// parseErrorBody builds an APIError from a non-2xx response, reading the body through a limit.
 func parseErrorBody(resp *http.Response) *APIError {
 	apiErr := &APIError{
 		StatusCode: resp.StatusCode,

@@ -10,8 +10,9 @@ import (
 )
 
 // RetryPolicy bounds how the client repeats failed requests. GETs and token requests are
-// repeated on 5xx, 408 and 429 answers, rate limits and network errors; void and resend only
-// after re-reading the envelope; Envelopes:create never. Zero fields take the defaults below.
+// repeated on 5xx, 408 and 429 responses, rate limits and network errors. Void and resend are
+// repeated only after re-reading the envelope, and Envelopes:create never. Zero fields take the
+// defaults below.
 type RetryPolicy struct {
 	// MaxAttempts is the number of requests per call, the first included. Default 4.
 	MaxAttempts int
@@ -19,13 +20,13 @@ type RetryPolicy struct {
 	MinBackoff time.Duration
 	// MaxBackoff caps the exponential backoff. Default 10s.
 	MaxBackoff time.Duration
-	// Budget is the most time a call may spend, waits included; the context deadline, when
-	// earlier, wins. A rate-limit wait that would end after it is not slept: the call returns
+	// Budget is the max time a call may spend, waits included. The context deadline wins when
+	// it is earlier. A rate-limit wait that would end after it is not slept: the call returns
 	// a *RateLimitError at once. Default 60s.
 	Budget time.Duration
-	// AttemptTimeout bounds one request, reading the answer included. Default 30s.
+	// AttemptTimeout bounds one request, reading the response included. Default 30s.
 	AttemptTimeout time.Duration
-	// Backoff returns the wait before attempt number attempt (2 or more) when the answer
+	// Backoff returns the wait before attempt number attempt (2 or more) when the response
 	// gave no Retry-After. Nil means full jitter: a random duration between 0 and
 	// min(max, min * 2^(attempt-2)).
 	Backoff func(attempt int, min, max time.Duration) time.Duration
@@ -123,7 +124,7 @@ type decision struct {
 	retry bool
 	// wait is the pause before the next attempt.
 	wait time.Duration
-	// rateLimited marks a wait that a rate limit imposes; if it does not fit in the budget
+	// rateLimited marks a wait that a rate limit imposes. When it does not fit in the budget,
 	// the call ends with the RateLimitError instead of sleeping.
 	rateLimited bool
 	// exhausted marks a retryable failure on the last allowed attempt.
@@ -131,7 +132,7 @@ type decision struct {
 }
 
 // send runs ep until it succeeds or the retry policy ends it: check decides whether an
-// answer is worth repeating, the backoff picks the wait, and ep.prepare may re-read state
+// response is worth repeating, the backoff picks the wait, and ep.prepare may re-read state
 // before a repeat.
 func (c *Client) send(ctx context.Context, user string, ep *endpoint, handle handler) (
 	*Response, error) {
@@ -225,7 +226,7 @@ func (c *Client) checkRetryable(ep *endpoint, n int, res attemptResult) decision
 	return decision{retry: true, wait: c.backoff(n+1, res.resp)}
 }
 
-// backoff is the retry policy's backoff step: Retry-After when the answer carries one, else
+// backoff is the retry policy's backoff step: Retry-After when the response carries one, else
 // the configured backoff for the attempt.
 func (c *Client) backoff(attempt int, resp *Response) time.Duration {
 	if resp != nil {
@@ -236,7 +237,7 @@ func (c *Client) backoff(attempt int, resp *Response) time.Duration {
 	return c.retry.Backoff(attempt, c.retry.MinBackoff, c.retry.MaxBackoff)
 }
 
-// markAmbiguous flags a final 5xx or 408 answer to a request that changes state: the server
+// markAmbiguous flags a final 5xx or 408 response to a request that changes state: the server
 // may have applied it before failing.
 func (c *Client) markAmbiguous(ep *endpoint, err error) {
 	if ep.mode == modeIdempotent {
@@ -252,8 +253,9 @@ func (c *Client) markAmbiguous(ep *endpoint, err error) {
 	}
 }
 
-// giveUp ends a call whose next wait does not fit: a rate limit returns its RateLimitError,
-// with Reset, for the caller to retry later; other errors are wrapped with the attempt count.
+// giveUp ends a call that may not retry any more, because the wait does not fit or no attempt
+// is left. A rate limit returns its RateLimitError, whose Reset tells the caller when to retry.
+// Other errors are wrapped with the attempt count.
 func (c *Client) giveUp(ep *endpoint, n int, err error, d decision, why string) error {
 	if d.rateLimited {
 		return err

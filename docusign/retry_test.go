@@ -20,7 +20,7 @@ func fixedBackoff(attempt int, _, _ time.Duration) time.Duration {
 	return time.Duration(attempt) * 100 * time.Millisecond
 }
 
-// sequence answers REST requests with the given handlers in turn, repeating the last one.
+// sequence serves REST requests with the given handlers in turn, repeating the last one.
 type sequence struct {
 	mu       sync.Mutex
 	handlers []http.HandlerFunc
@@ -71,7 +71,7 @@ func envelopeJSON(state string) http.HandlerFunc {
 	}
 }
 
-// dropConnection closes the connection without an answer.
+// dropConnection closes the connection without a response.
 func dropConnection(w http.ResponseWriter, _ *http.Request) {
 	conn, _, err := w.(http.Hijacker).Hijack()
 	if err == nil {

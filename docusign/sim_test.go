@@ -362,7 +362,8 @@ func TestSimulatorRevokedToken(t *testing.T) {
 		}
 	}
 	if unauthorized != 1 {
-		t.Errorf("observer saw %d AUTHORIZATION_INVALID_TOKEN answers, want 1", unauthorized)
+		t.Errorf("observer recorded %d AUTHORIZATION_INVALID_TOKEN responses, want 1",
+			unauthorized)
 	}
 }
 

@@ -78,8 +78,8 @@ func (s *EnvelopesService) updateEndpoint(action, envelopeID string, body []byte
 	}
 }
 
-// pendingCheck inspects a re-read envelope status. repeat=true sends the update again;
-// otherwise done=true ends the call successfully, and neither means the update cannot apply.
+// pendingCheck inspects a re-read envelope status. repeat=true sends the update again,
+// done=true ends the call successfully, and neither means that the update cannot apply.
 type pendingCheck func(status string) (repeat, done bool)
 
 // voidPending repeats a void while the envelope is sent or delivered, and ends the call
@@ -129,7 +129,7 @@ func (s *EnvelopesService) rereadBeforeRepeat(envelopeID, action string,
 	}
 }
 
-// markUpdateAmbiguous flags a 5xx or 408 answer to an update whose effect could not be
+// markUpdateAmbiguous flags a 5xx or 408 response to an update whose effect could not be
 // checked.
 func markUpdateAmbiguous(err error) {
 	var rateErr *RateLimitError

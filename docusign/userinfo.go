@@ -75,7 +75,7 @@ func (sc *sessionCache) fetch(ctx context.Context, user string, flight *sessionF
 }
 
 // UserInfo calls GET /oauth/userinfo for the user that ctx impersonates. The client calls it
-// once per user by itself to find the account; this method always sends a request.
+// once per user by itself to find the account, but this method always sends a request.
 func (c *Client) UserInfo(ctx context.Context) (*UserInfo, error) {
 	user, err := c.userFrom(ctx)
 	if err != nil {

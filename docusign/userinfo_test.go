@@ -9,7 +9,7 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-// userinfoWith returns a userinfo handler that answers with a raw accounts JSON array, in
+// userinfoWith returns a userinfo handler that responds with a raw accounts JSON array, in
 // which BASE stands for the fake server's URL.
 func userinfoWith(f *fakeDocusign, accounts string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {

@@ -42,8 +42,8 @@ func unquoteJSON(data []byte) (string, error) {
 }
 
 // ParseTime parses a Docusign timestamp: ISO-8601 with 0 to 7 fractional digits, as in
-// "2022-09-22T15:22:53.4580747Z". Docusign sends UTC; a time without a zone designator, as in
-// userinfo's "2015-08-13T22:03:03.45", is read as UTC. The result is in UTC.
+// "2022-09-22T15:22:53.4580747Z". Docusign sends UTC, so a time without a zone designator, as
+// in userinfo's "2015-08-13T22:03:03.45", is read as UTC. The result is in UTC.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
