@@ -242,10 +242,9 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		envelopeID:  func(in *voidEnvelopeInput) string { return in.EnvelopeID },
 		run: func(ctx context.Context, in *voidEnvelopeInput) (envelopeActionOutput, []content,
 			*ToolError) {
-			_, _, err := d.Docusign.Envelopes.Void(ctx, in.EnvelopeID, in.Reason)
-			if err != nil {
-				return envelopeActionOutput{}, nil, fromDocusign(err,
-					"envelope "+in.EnvelopeID, d.Now())
+			summary, _, err := d.Docusign.Envelopes.Void(ctx, in.EnvelopeID, in.Reason)
+			if terr := updateFailure(d, summary, err, in.EnvelopeID); terr != nil {
+				return envelopeActionOutput{}, nil, terr
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "voided"}, nil, nil
 		},
@@ -275,12 +274,27 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 		envelopeID:  func(in *envelopeIDInput) string { return in.EnvelopeID },
 		run: func(ctx context.Context, in *envelopeIDInput) (envelopeActionOutput, []content,
 			*ToolError) {
-			_, _, err := d.Docusign.Envelopes.Resend(ctx, in.EnvelopeID)
-			if err != nil {
-				return envelopeActionOutput{}, nil, fromDocusign(err,
-					"envelope "+in.EnvelopeID, d.Now())
+			summary, _, err := d.Docusign.Envelopes.Resend(ctx, in.EnvelopeID)
+			if terr := updateFailure(d, summary, err, in.EnvelopeID); terr != nil {
+				return envelopeActionOutput{}, nil, terr
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "resent"}, nil, nil
 		},
 	})
+}
+
+// updateFailure returns the failure of an envelope update, or nil. Docusign can answer an
+// update with 200 and an errorDetails body, which counts as a failure too.
+func updateFailure(d *Deps, summary *docusign.EnvelopeUpdateSummary, err error,
+	envelopeID string) *ToolError {
+	what := "envelope " + envelopeID
+	if err != nil {
+		return fromDocusign(err, what, d.Now())
+	}
+	if summary != nil && summary.ErrorDetails != nil && summary.ErrorDetails.ErrorCode != "" {
+		details := summary.ErrorDetails
+		return fromDocusign(&docusign.APIError{StatusCode: 200, ErrorCode: details.ErrorCode,
+			Message: details.Message, Operation: "Envelopes:update"}, what, d.Now())
+	}
+	return nil
 }

@@ -31,7 +31,13 @@ type harness struct {
 
 func newHarness(t *testing.T, configure ...func(*Deps)) *harness {
 	t.Helper()
-	sim := docusigntest.NewServer(docusigntest.Options{})
+	return newHarnessWithSim(t, docusigntest.Options{}, docusign.RetryPolicy{}, configure...)
+}
+
+func newHarnessWithSim(t *testing.T, simOptions docusigntest.Options, retry docusign.RetryPolicy,
+	configure ...func(*Deps)) *harness {
+	t.Helper()
+	sim := docusigntest.NewServer(simOptions)
 	t.Cleanup(sim.Close)
 	creds := sim.Credentials()
 	c, err := docusign.NewClient(docusign.Config{
@@ -40,6 +46,7 @@ func newHarness(t *testing.T, configure ...func(*Deps)) *harness {
 		PrivateKeyPEM:  creds.PrivateKeyPEM,
 		AuthServer:     creds.AuthServer,
 		AccountID:      creds.AccountID,
+		Retry:          retry,
 	})
 	if err != nil {
 		t.Fatalf("docusign.NewClient failed: %v", err)
