@@ -127,6 +127,11 @@ func (s *Server) rest(op string, h restHandler) http.Handler {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.state.calls[op]++
+		if f := s.takeFault(op); f != nil {
+			writeFault(w, f)
+			s.logCall(r, op, f.Status, f.ErrorCode)
+			return
+		}
 		c, err := s.authorize(r)
 		if err == nil {
 			err = s.checkLimits(w, r, c.account.id)

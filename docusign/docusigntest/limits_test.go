@@ -226,3 +226,56 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestInjectFault(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	s.InjectFault(Fault{Op: OpGetAccount, Status: 503, RetryAfter: "2", Times: 2})
+	s.InjectFault(Fault{Op: OpListTemplates, Status: 502, RawBody: "<html>Bad gateway</html>"})
+	for i := 0; i < 2; i++ {
+		resp := call(t, s, token, "GET", "", nil)
+		if resp.status != 503 || resp.header.Get("Retry-After") != "2" {
+			t.Errorf("call %d = %d Retry-After %q, want 503 with Retry-After 2", i+1,
+				resp.status, resp.header.Get("Retry-After"))
+		}
+		if code := resp.errorCode(t); code != "UNSPECIFIED_ERROR" {
+			t.Errorf("errorCode = %s, want UNSPECIFIED_ERROR", code)
+		}
+	}
+	if resp := call(t, s, token, "GET", "", nil); resp.status != http.StatusOK {
+		t.Errorf("third call = %d, want 200 once the fault is used up", resp.status)
+	}
+	resp := call(t, s, token, "GET", "/templates", nil)
+	if resp.status != 502 || !strings.HasPrefix(resp.header.Get("Content-Type"), "text/html") {
+		t.Errorf("templates = %d %s, want 502 text/html", resp.status,
+			resp.header.Get("Content-Type"))
+	}
+	s.InjectFault(Fault{Op: OpToken, Status: 500})
+	if status, _ := postToken(t, s, assertion(t, s, simKey(t, s), nil)); status != 500 {
+		t.Errorf("token = %d, want the injected 500", status)
+	}
+}
+
+func TestUnknownRouteIsJSON(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	tests := []struct {
+		name   string
+		method string
+		path   string
+	}{
+		{name: "unknown path", method: "GET", path: "/restapi/v2.1/nothing"},
+		{name: "wrong method", method: "DELETE", path: "/envelopes/" + newGUID()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := call(t, s, token, tt.method, tt.path, nil)
+			if resp.status != http.StatusNotFound {
+				t.Errorf("status = %d, want 404", resp.status)
+			}
+			if code := resp.errorCode(t); code == "" {
+				t.Errorf("body %s has no errorCode", resp.body)
+			}
+		})
+	}
+}

@@ -42,6 +42,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.calls[OpToken]++
+	if f := s.takeFault(OpToken); f != nil {
+		writeFault(w, f)
+		return
+	}
 	userID, oerr := s.checkTokenRequest(r)
 	if oerr != nil {
 		writeJSON(w, oerr.status, oerr)
@@ -199,6 +203,10 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.calls[OpUserInfo]++
+	if f := s.takeFault(OpUserInfo); f != nil {
+		writeFault(w, f)
+		return
+	}
 	auth := r.Header.Get("Authorization")
 	tok, ok := s.state.tokens[strings.TrimPrefix(auth, "Bearer ")]
 	if !strings.HasPrefix(auth, "Bearer ") || !ok || !s.now().Before(tok.expires) {

@@ -18,6 +18,7 @@ type state struct {
 	rates         map[string]*rateWindow // by account id
 	frequentPolls map[string]int         // envelope id -> status GETs within 15 minutes
 	lastStatusGet map[string]time.Time
+	faults        []*Fault
 }
 
 type account struct {
