@@ -163,7 +163,7 @@ func normalState(env *docusign.Envelope) string {
 	return "unknown"
 }
 
-// isExpired tells an expired envelope from one voided by a sender.
+// isExpired distinguishes an expired envelope from one voided by a sender.
 // NOTE: the exact void reason Docusign writes on expiry is not confirmed by a Docusign source,
 // so the check looks for the word and also compares the void and expiry times.
 func isExpired(env *docusign.Envelope) bool {
@@ -283,7 +283,7 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 	})
 }
 
-// updateFailure returns the failure of an envelope update, or nil. Docusign can answer an
+// updateFailure returns the failure of an envelope update, or nil. Docusign can respond to an
 // update with 200 and an errorDetails body, which counts as a failure too.
 func updateFailure(d *Deps, summary *docusign.EnvelopeUpdateSummary, err error,
 	envelopeID string) *ToolError {

@@ -173,8 +173,7 @@ func rateLimited(rate *docusign.RateLimitError, now time.Time) *ToolError {
 		NextStep:   fmt.Sprintf("wait %d seconds, then call again", wait)}
 }
 
-// docusignMessage returns Docusign's error code and message. APIError.Error masks email
-// addresses, so the message is rebuilt from the same masked text.
+// docusignMessage returns Docusign's error code and message, with email addresses masked.
 func docusignMessage(api *docusign.APIError) string {
 	if api.ErrorCode == "" {
 		return fmt.Sprintf("HTTP %d without an error code", api.StatusCode)

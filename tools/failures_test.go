@@ -67,9 +67,11 @@ func TestRateLimitOverTools(t *testing.T) {
 		t.Fatalf("code = %q (%s), want %q after exhausting the burst limit", got.Code,
 			got.Message, CodeRateLimited)
 	}
-	if !got.Retryable || got.RetryAfter < 1 {
-		t.Errorf("retryable = %v, retry_after = %d, want retryable with a wait", got.Retryable,
-			got.RetryAfter)
+	if !got.Retryable {
+		t.Errorf("rate_limited is not retryable, want retryable")
+	}
+	if got.RetryAfter < 1 {
+		t.Errorf("retry_after = %d, want a wait of at least 1 second", got.RetryAfter)
 	}
 }
 

@@ -204,8 +204,11 @@ func TestCreateRejectsOversizedDocuments(t *testing.T) {
 	if got == nil {
 		t.Fatalf("validateCreate accepted %d bytes of documents, want too_large", 2*len(half))
 	}
-	if got.Code != CodeTooLarge || got.Field != "documents" {
-		t.Errorf("error = %s/%s, want too_large on documents", got.Code, got.Field)
+	if got.Code != CodeTooLarge {
+		t.Errorf("code = %q, want %q", got.Code, CodeTooLarge)
+	}
+	if got.Field != "documents" {
+		t.Errorf("field = %q, want documents", got.Field)
 	}
 }
 

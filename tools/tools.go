@@ -40,12 +40,12 @@ type Deps struct {
 	Policy  policy.Decider
 	Logger  *slog.Logger
 	Options Options
-	// Now returns the current time; nil means time.Now.
+	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 }
 
-// toolSpec defines one tool. In is its input and Out its structured output type; both
-// schemas are reflected from them.
+// toolSpec defines one tool. In is its input type and Out its structured output type, and
+// both schemas are reflected from them.
 type toolSpec[In, Out any] struct {
 	name        string
 	description string
@@ -53,7 +53,7 @@ type toolSpec[In, Out any] struct {
 	destructive bool
 	idempotent  bool
 	// write marks a call that changes Docusign state. It runs on a context that the client's
-	// cancellation does not stop, so its outcome is never left half-known.
+	// cancellation does not stop, so a cancel cannot abandon a request Docusign may apply.
 	write bool
 	// validate checks the decoded input. Nil means decoding is the only check.
 	validate func(in *In) *ToolError

@@ -98,8 +98,11 @@ func checkCreateFromTemplate(t *testing.T, c *client.Client, templateID string) 
 	}
 	var out createEnvelopeOutput
 	mustSucceed(t, callTool(t, c, "create_envelope", args), &out)
-	if out.Status != "sent" || out.Source != "template" {
-		t.Errorf("create_envelope from template = %+v, want status sent, source template", out)
+	if out.Status != "sent" {
+		t.Errorf("create_envelope from template status = %q, want sent", out.Status)
+	}
+	if out.Source != "template" {
+		t.Errorf("create_envelope from template source = %q, want template", out.Source)
 	}
 }
 
@@ -108,19 +111,31 @@ func checkStatus(t *testing.T, c *client.Client, envelopeID string) {
 	var out envelopeStatusOutput
 	mustSucceed(t, callTool(t, c, "get_envelope_status",
 		map[string]any{"envelope_id": envelopeID}), &out)
-	if out.State != "in_progress" || out.Status != "sent" {
-		t.Errorf("status = %s, state = %s, want sent and in_progress", out.Status, out.State)
+	if out.Status != "sent" {
+		t.Errorf("status = %q, want sent", out.Status)
+	}
+	if out.State != "in_progress" {
+		t.Errorf("state = %q, want in_progress", out.State)
 	}
 	if len(out.Recipients) != 2 {
 		t.Fatalf("recipients = %+v, want the signer and the carbon copy", out.Recipients)
 	}
 	signer := out.Recipients[0]
-	if signer.Type != "signer" || signer.Email != "ana.signer@example.com" ||
-		signer.RoutingOrder != 1 {
-		t.Errorf("first recipient = %+v, want signer ana.signer@example.com at order 1", signer)
+	if signer.Type != "signer" {
+		t.Errorf("first recipient type = %q, want signer", signer.Type)
 	}
-	if cc := out.Recipients[1]; cc.Type != "carbon_copy" || cc.RoutingOrder != 2 {
-		t.Errorf("second recipient = %+v, want a carbon_copy at order 2", cc)
+	if signer.Email != "ana.signer@example.com" {
+		t.Errorf("first recipient email = %q, want the address it was sent to", signer.Email)
+	}
+	if signer.RoutingOrder != 1 {
+		t.Errorf("first recipient routing order = %d, want 1", signer.RoutingOrder)
+	}
+	cc := out.Recipients[1]
+	if cc.Type != "carbon_copy" {
+		t.Errorf("second recipient type = %q, want carbon_copy", cc.Type)
+	}
+	if cc.RoutingOrder != 2 {
+		t.Errorf("second recipient routing order = %d, want 2", cc.RoutingOrder)
 	}
 }
 
@@ -173,8 +188,14 @@ func checkDownload(t *testing.T, c *client.Client, envelopeID string) {
 	var out downloadOutput
 	mustSucceed(t, res, &out)
 	wantURI := "docusign://envelopes/" + envelopeID + "/documents/combined"
-	if out.URI != wantURI || out.MIMEType != "application/pdf" || !out.Inline {
-		t.Errorf("download = %+v, want uri %s, application/pdf, inline", out, wantURI)
+	if out.URI != wantURI {
+		t.Errorf("download uri = %q, want %q", out.URI, wantURI)
+	}
+	if out.MIMEType != "application/pdf" {
+		t.Errorf("download mime_type = %q, want application/pdf", out.MIMEType)
+	}
+	if !out.Inline {
+		t.Errorf("download inline = false for a small file with inline requested, want true")
 	}
 	if len(res.Content) != 3 {
 		t.Fatalf("download has %d content items, want text, resource_link and resource",
@@ -187,9 +208,12 @@ func checkDownload(t *testing.T, c *client.Client, envelopeID string) {
 	}
 	blob := readResource(t, c, wantURI)
 	sum := sha256.Sum256(blob)
-	if hex.EncodeToString(sum[:]) != out.SHA256 || int64(len(blob)) != out.Size {
-		t.Errorf("resources/read returned %d bytes whose digest differs from %s",
-			len(blob), out.SHA256)
+	if hex.EncodeToString(sum[:]) != out.SHA256 {
+		t.Errorf("resources/read bytes have a digest other than the result's %s", out.SHA256)
+	}
+	if int64(len(blob)) != out.Size {
+		t.Errorf("resources/read returned %d bytes, want the result's size %d", len(blob),
+			out.Size)
 	}
 	if !bytes.HasPrefix(blob, []byte("%PDF-")) {
 		t.Errorf("downloaded combined document does not start with %%PDF-")
@@ -239,9 +263,11 @@ func checkVoid(t *testing.T, c *client.Client, envelopeID string) {
 	var status envelopeStatusOutput
 	mustSucceed(t, callTool(t, c, "get_envelope_status",
 		map[string]any{"envelope_id": envelopeID}), &status)
-	if status.State != "voided" || status.VoidReason != "Sent to the wrong client" {
-		t.Errorf("after void: state %q, reason %q, want voided with the reason", status.State,
-			status.VoidReason)
+	if status.State != "voided" {
+		t.Errorf("state after void = %q, want voided", status.State)
+	}
+	if status.VoidReason != "Sent to the wrong client" {
+		t.Errorf("void_reason = %q, want the reason passed to void_envelope", status.VoidReason)
 	}
 	again := mustFail(t, callTool(t, c, "void_envelope",
 		map[string]any{"envelope_id": envelopeID, "reason": "again"}))

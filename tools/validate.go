@@ -158,7 +158,8 @@ func decodeDocument(field, extension, content string) ([]byte, *ToolError) {
 }
 
 func isPDF(data []byte) bool {
-	// PDF readers accept the header within the first 1024 bytes.
+	// The header is searched in the first 1024 bytes, not only at offset 0, to accept files
+	// with a few leading bytes before it.
 	head := data[:min(len(data), 1024)]
 	return bytes.Contains(head, []byte("%PDF-"))
 }
@@ -176,8 +177,8 @@ func isDOCX(data []byte) bool {
 	return false
 }
 
-// maskEmails replaces the local part of each email address in s, so logs and Docusign
-// messages never carry a signer's full address.
+// maskEmails replaces the local part of each email address in s except its first letter, so
+// text that passes through it carries no signer's full address.
 func maskEmails(s string) string {
 	return emailPattern.ReplaceAllStringFunc(s, maskEmail)
 }
