@@ -246,10 +246,13 @@ func (r *recipient) out(withTabs bool) recipientOut {
 		Name: r.name, Email: r.email, RecipientID: r.id, RecipientIDGUID: r.guid,
 		RoutingOrder: itoa(r.routingOrder), RoleName: r.roleName, ClientUserID: r.clientUserID,
 		Status: r.status, RecipientType: strings.ToLower(r.kind), DeliveryMethod: "email",
-		CreationReason: "sender", RequireIDLookup: "false", CompletedCount: completed,
+		RequireIDLookup: "false", CompletedCount: completed,
 		SentDateTime: formatTime(r.sent), DeliveredDateTime: formatTime(r.delivered),
 		SignedDateTime: formatTime(r.signed), DeclinedDateTime: formatTime(r.declined),
 		DeclinedReason: r.declineReason,
+	}
+	if r.kind == kindSigner {
+		out.CreationReason = "sender"
 	}
 	if withTabs && len(r.tabs) > 0 {
 		out.Tabs = r.tabs

@@ -163,7 +163,7 @@ type recipientOut struct {
 	Status            string          `json:"status"`
 	RecipientType     string          `json:"recipientType"`
 	DeliveryMethod    string          `json:"deliveryMethod"`
-	CreationReason    string          `json:"creationReason"`
+	CreationReason    string          `json:"creationReason,omitempty"` // signers only
 	RequireIDLookup   string          `json:"requireIdLookup"`
 	CompletedCount    string          `json:"completedCount"`
 	SentDateTime      string          `json:"sentDateTime,omitempty"`
