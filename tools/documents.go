@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -28,6 +29,16 @@ const (
 )
 
 var documentIDPattern = regexp.MustCompile(`^(?:[1-9][0-9]{0,9}|combined|certificate)$`)
+
+// isDocumentID reports whether id is combined, certificate or a positive integer that
+// Docusign accepts as a document id.
+func isDocumentID(id string) bool {
+	if !documentIDPattern.MatchString(id) {
+		return false
+	}
+	n, err := strconv.Atoi(id)
+	return err != nil || n <= maxDocusignID
+}
 
 type listDocumentsOutput struct {
 	EnvelopeID string         `json:"envelope_id"`
@@ -135,7 +146,7 @@ func validateDownload(in *downloadInput) *ToolError {
 	if terr := checkGUID("envelope_id", in.EnvelopeID, "envelope id"); terr != nil {
 		return terr
 	}
-	if !documentIDPattern.MatchString(in.DocumentID) {
+	if !isDocumentID(in.DocumentID) {
 		return invalidArgument("document_id", "document_id %q is invalid: pass a number from "+
 			"list_envelope_documents, combined or certificate", truncate(in.DocumentID, 20))
 	}

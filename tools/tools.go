@@ -82,7 +82,9 @@ func Tools(deps Deps) ([]server.ServerTool, error) {
 	return tools, nil
 }
 
-// Register adds the tools and the document resource template to s.
+// Register adds the tools and the document resource template to s. Do not add
+// server.WithInputSchemaValidation to s: it would reject bad input before the tools do, with
+// messages that name no field and no fix.
 func Register(s *server.MCPServer, deps Deps) error {
 	tools, err := Tools(deps)
 	if err != nil {

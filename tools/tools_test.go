@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -332,5 +333,29 @@ func TestEnvelopeLifecycleStates(t *testing.T) {
 					out.VoidReason, tt.wantState)
 			}
 		})
+	}
+}
+
+func TestDownloadLargeIsLinkedOnly(t *testing.T) {
+	h := newHarness(t)
+	c := h.stdioClient(t)
+	args := documentsEnvelope(t, "sent")
+	large := testPDF + strings.Repeat("% padding line\n", maxInlineBytes/15+100)
+	document(args, 0)["content_base64"] = base64.StdEncoding.EncodeToString([]byte(large))
+	var created createEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "create_envelope", args), &created)
+	res := callTool(t, c, "download_document", map[string]any{
+		"envelope_id": created.EnvelopeID, "document_id": "1", "inline": true})
+	var out downloadOutput
+	mustSucceed(t, res, &out)
+	if out.Size <= maxInlineBytes {
+		t.Fatalf("downloaded size = %d, want over %d for this test", out.Size, maxInlineBytes)
+	}
+	if out.Inline {
+		t.Errorf("inline = true for %d bytes, want false above %d", out.Size, maxInlineBytes)
+	}
+	if len(res.Content) != 2 {
+		t.Errorf("download has %d content items, want text and resource_link only",
+			len(res.Content))
 	}
 }
