@@ -94,7 +94,7 @@ func TestTokenOneRequestForConcurrentCallers(t *testing.T) {
 		})
 	}
 	// Let the callers pile up behind the held token request before releasing it.
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
 	close(gate)
 	wg.Wait()
 	close(errs)

@@ -101,6 +101,8 @@ type attemptResult struct {
 	token string
 	// final marks an error that no retry can fix, such as a failed token request.
 	final bool
+	// rateLimitWait is the time until a rate limit resets, measured when the response arrived.
+	rateLimitWait time.Duration
 }
 
 // attempt sends ep once, within the per-attempt timeout, and reports it to the observer.
@@ -143,12 +145,17 @@ func (c *Client) readResponse(ep *endpoint, httpResp *http.Response,
 		if parse == nil {
 			parse = parseAPIError
 		}
-		err := parse(httpResp, c.now())
-		if apiErr, ok := asAPIError(err); ok {
+		now := c.now()
+		res := attemptResult{resp: resp, err: parse(httpResp, now)}
+		if apiErr, ok := asAPIError(res.err); ok {
 			apiErr.Operation = ep.operation
 		}
+		var rateErr *RateLimitError
+		if errors.As(res.err, &rateErr) {
+			res.rateLimitWait = max(rateErr.Reset.Sub(now), 0)
+		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(httpResp.Body, maxErrorBody))
-		return attemptResult{resp: resp, err: err}
+		return res
 	}
 	if err := handle(httpResp); err != nil {
 		var netErr *NetworkError

@@ -205,7 +205,7 @@ func (c *Client) checkRetryable(ep *endpoint, n int, res attemptResult) decision
 		if ep.mode == modeNever {
 			return decision{}
 		}
-		return decision{retry: true, wait: max(rateErr.Reset.Sub(c.now()), 0), rateLimited: true}
+		return decision{retry: true, wait: res.rateLimitWait, rateLimited: true}
 	}
 	var netErr *NetworkError
 	if errors.As(res.err, &netErr) {

@@ -239,7 +239,7 @@ func TestRetryStopsWhenContextCanceled(t *testing.T) {
 
 func TestAttemptTimeoutRetried(t *testing.T) {
 	env := newTestEnv(t, func(c *docusign.Config) {
-		c.Retry.AttemptTimeout = 50 * time.Millisecond
+		c.Retry.AttemptTimeout = 20 * time.Millisecond
 		c.Retry.Backoff = fixedBackoff
 	})
 	seq := &sequence{handlers: []http.HandlerFunc{
