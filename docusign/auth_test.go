@@ -150,6 +150,33 @@ func TestTokenRenewedFromExpiresIn(t *testing.T) {
 	}
 }
 
+func TestTokenRenewalSharedByConcurrentCallers(t *testing.T) {
+	env := newTestEnv(t)
+	env.fake.setREST(accountOK)
+	if _, _, err := env.client.Accounts.Get(context.Background()); err != nil {
+		t.Fatalf("first Accounts.Get: %v", err)
+	}
+	// 56 minutes into a one-hour token, the client renews in the background while callers
+	// keep using the old token.
+	env.clock.Advance(56 * time.Minute)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, _, err := env.client.Accounts.Get(context.Background()); err != nil {
+				t.Errorf("Accounts.Get during renewal: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, func() bool {
+		tokens, _, _ := env.fake.counts()
+		return tokens >= 2
+	})
+	if tokens, _, _ := env.fake.counts(); tokens != 2 {
+		t.Errorf("token requests = %d, want 2: one renewal for 20 callers", tokens)
+	}
+}
+
 // waitFor polls cond for up to a second, for work the client does in the background.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()

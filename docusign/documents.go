@@ -152,6 +152,7 @@ type errorTrackingReader struct {
 	err error
 }
 
+// Read reads from the wrapped reader and records the first error other than io.EOF.
 func (t *errorTrackingReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if err != nil && err != io.EOF && t.err == nil {

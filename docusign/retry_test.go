@@ -3,6 +3,7 @@ package docusign_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -168,6 +169,19 @@ func TestRetryGivesUpAfterMaxAttempts(t *testing.T) {
 	}
 	if !docusign.IsRetryable(err) {
 		t.Errorf("IsRetryable = false, want true for a 502 on a GET")
+	}
+	var attempts []int
+	for _, rec := range env.recorder.Records() {
+		if rec.Operation == "Envelopes:get" {
+			attempts = append(attempts, rec.Attempt)
+			if rec.StatusCode != http.StatusBadGateway || rec.Err == nil {
+				t.Errorf("record attempt %d: status %d err %v, want 502 and an error",
+					rec.Attempt, rec.StatusCode, rec.Err)
+			}
+		}
+	}
+	if fmt.Sprint(attempts) != "[1 2 3 4]" {
+		t.Errorf("observed attempts = %v, want [1 2 3 4]", attempts)
 	}
 }
 
