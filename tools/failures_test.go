@@ -1,7 +1,10 @@
 package tools
 
 import (
+	"context"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
@@ -86,5 +89,38 @@ func TestConsentRequiredOverTools(t *testing.T) {
 	}
 	if got.Retryable {
 		t.Errorf("consent_required is retryable, want not retryable")
+	}
+}
+
+func TestConcurrentCallsOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	c := h.httpClient(t)
+	var created createEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")), &created)
+	results := make(chan *mcp.CallToolResult, 8)
+	for i := range 8 {
+		go func() {
+			var req mcp.CallToolRequest
+			req.Params.Name = "get_envelope_status"
+			if i%2 == 1 {
+				req.Params.Name = "download_document"
+			}
+			req.Params.Arguments = map[string]any{"envelope_id": created.EnvelopeID,
+				"document_id": "combined"}
+			if i%2 == 0 {
+				req.Params.Arguments = map[string]any{"envelope_id": created.EnvelopeID}
+			}
+			res, err := c.CallTool(context.Background(), req)
+			if err != nil {
+				res = &mcp.CallToolResult{IsError: true,
+					Content: []mcp.Content{mcp.NewTextContent(err.Error())}}
+			}
+			results <- res
+		}()
+	}
+	for range 8 {
+		if res := <-results; res.IsError {
+			t.Errorf("a concurrent call failed: %s", resultText(res))
+		}
 	}
 }
