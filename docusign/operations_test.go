@@ -55,6 +55,7 @@ func TestListStatusChangesQuery(t *testing.T) {
 		Include: []string{"recipients", "custom_fields"}, Order: "desc",
 		OrderBy: "last_modified",
 	}
+
 	info, _, err := env.client.Envelopes.ListStatusChanges(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("ListStatusChanges: %v", err)
@@ -62,6 +63,7 @@ func TestListStatusChangesQuery(t *testing.T) {
 	if len(info.Envelopes) != 1 || info.ResultSetSize != "1" {
 		t.Errorf("result = %+v, want one envelope", info)
 	}
+
 	q := (*reqs)[0].query
 	want := map[string]string{
 		"from_date": "2026-11-01T08:30:00Z", "to_date": "2026-11-03T08:30:00Z",

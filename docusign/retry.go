@@ -254,7 +254,7 @@ func (c *Client) markAmbiguous(ep *endpoint, err error) {
 }
 
 // giveUp ends a call that may not retry any more, because the wait does not fit or no attempt
-// is left. A rate limit returns its RateLimitError, whose Reset tells the caller when to retry.
+// is left. A rate limit returns its RateLimitError, whose Reset is when the caller may retry.
 // Other errors are wrapped with the attempt count.
 func (c *Client) giveUp(ep *endpoint, n int, err error, d decision, why string) error {
 	if d.rateLimited {
