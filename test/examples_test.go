@@ -101,7 +101,7 @@ func TestExampleSimulatorConfig(t *testing.T) {
 }
 
 // TestExampleClaudeDesktopConfig runs the real-account example twice: as written, where
-// the placeholder key files do not exist and serve must say so, and with its values
+// the placeholder key files do not exist and serve must report them, and with its values
 // replaced by those of a standalone simulator, where it must serve the tools.
 func TestExampleClaudeDesktopConfig(t *testing.T) {
 	entry := loadExample(t, "claude_desktop_config.json")

@@ -22,9 +22,9 @@ import (
 )
 
 // tlsProxy is a loopback HTTP proxy for clients that insist on https, such as Docusign's
-// Node SDK for its OAuth calls. A CONNECT tunnel is answered with TLS under a self-signed
-// certificate and the decrypted bytes go unchanged to target; a plain proxied request is
-// forwarded to target as is.
+// Node SDK for its OAuth calls. The proxy terminates each CONNECT tunnel with TLS under a
+// self-signed certificate and copies the decrypted bytes unchanged to target. It forwards
+// a plain proxied request to target as is.
 type tlsProxy struct {
 	URL      string // http://127.0.0.1:PORT
 	CertFile string // PEM certificate that clients must trust
@@ -69,7 +69,7 @@ func startTLSProxy(t *testing.T, target string) tlsProxy {
 	return tlsProxy{URL: "http://" + ln.Addr().String(), CertFile: certFile}
 }
 
-// tunnel answers a CONNECT request, terminates TLS and copies bytes to and from target.
+// tunnel accepts a CONNECT request, terminates TLS and copies bytes to and from target.
 func tunnel(t *testing.T, w http.ResponseWriter, target string, cfg *tls.Config) {
 	hijacker, ok := w.(http.Hijacker)
 	if !ok {

@@ -32,7 +32,7 @@ type app struct {
 	closers []func()
 }
 
-// startApp starts the simulator when cfg asks for it, opens the store and registers
+// startApp starts the simulator in simulator mode, opens the store and registers
 // the tools. On error it releases whatever it had started.
 func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.Logger) (
 	_ *app, err error) {

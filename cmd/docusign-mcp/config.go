@@ -35,7 +35,7 @@ type serveConfig struct {
 	HTTP         httpConfig
 }
 
-// docusignConfig is how serve reaches a real Docusign account through JWT Grant.
+// docusignConfig is the JWT Grant configuration of a real Docusign account.
 type docusignConfig struct {
 	IntegrationKey string
 	UserID         string
@@ -231,15 +231,15 @@ func (f *serveFlags) checkHTTP() (httpConfig, []string) {
 var guidPattern = regexp.MustCompile(
 	`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// requireGUID returns a problem when the setting is missing or not a GUID.
-// where tells the user where to find the value.
-func requireGUID(s *envSetting, where string) string {
+// requireGUID returns a problem when the setting is missing or not a GUID. hint names
+// the value and where the user finds it.
+func requireGUID(s *envSetting, hint string) string {
 	switch {
 	case s.value == "":
-		return s.name() + " is missing: set it to " + where
+		return s.name() + " is missing: set it to " + hint
 	case !guidPattern.MatchString(s.value):
 		return fmt.Sprintf("%s %q is not a GUID: set it to %s", s.name(),
-			truncate(s.value, 60), where)
+			truncate(s.value, 60), hint)
 	}
 	return ""
 }

@@ -25,6 +25,10 @@ func runServeCommand(ctx context.Context, args []string, env environment) error 
 func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environment,
 	logger *slog.Logger) error {
 	logger.Info("starting docusign-mcp", "version", buildVersion(), "simulator", cfg.Simulator)
+	if !cfg.Simulator && cfg.Docusign.RedirectURI == "" {
+		logger.Warn("DOCUSIGN_REDIRECT_URI is not set, so consent URLs in consent_required " +
+			"errors lack the redirect_uri that Docusign requires")
+	}
 	a, err := startApp(ctx, cfg, keys, logger)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 type simConfig struct {
 	Log  logConfig
 	Addr string // loopback listen address
-	Dir  string // where the credentials files go; empty: a new temporary directory
+	Dir  string // directory for the credentials files; empty means a new temporary one
 }
 
 const simSummary = `Run the Docusign simulator on its own until interrupted. It serves /oauth/*,

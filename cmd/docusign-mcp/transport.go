@@ -122,7 +122,7 @@ func requireAllowedOrigin(allowed []string, logger *slog.Logger, next http.Handl
 	})
 }
 
-// limitBody answers 413 to a request whose declared length exceeds limit, and caps
+// limitBody rejects with 413 a request whose declared length exceeds limit, and caps
 // the bytes read from any other body at limit.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
