@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -156,4 +157,20 @@ func TestPolicyDeniesTool(t *testing.T) {
 	}
 	var list listEnvelopesOutput
 	mustSucceed(t, callTool(t, c, "list_envelopes", map[string]any{}), &list)
+}
+
+func TestReadOnlyInventory(t *testing.T) {
+	tools, err := Tools(Deps{Options: Options{ReadOnly: true}})
+	if err != nil {
+		t.Fatalf("Tools failed: %v", err)
+	}
+	var names []string
+	for _, tool := range tools {
+		names = append(names, tool.Tool.Name)
+	}
+	want := []string{"get_envelope_status", "list_envelopes", "list_envelope_documents",
+		"download_document", "list_templates", "get_template"}
+	if !slices.Equal(names, want) {
+		t.Errorf("read-only tools = %v, want %v", names, want)
+	}
 }

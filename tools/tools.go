@@ -30,6 +30,9 @@ type Options struct {
 	// ExportDir, when set, receives a plaintext copy of every downloaded document. Empty keeps
 	// documents only in the encrypted store.
 	ExportDir string
+	// ReadOnly leaves out the tools that change Docusign state: create_envelope,
+	// void_envelope and resend_envelope.
+	ReadOnly bool
 }
 
 // Deps are the tools' dependencies.
@@ -63,17 +66,32 @@ type toolSpec[In, Out any] struct {
 	run func(ctx context.Context, in *In) (out Out, extra []mcp.Content, err *ToolError)
 }
 
-// Tools returns the nine tools bound to deps, in a fixed order.
+// inventory lists every tool. changesDocusign marks the tools that Options.ReadOnly leaves out.
+var inventory = []struct {
+	build           func(*Deps) (server.ServerTool, error)
+	changesDocusign bool
+}{
+	{build: newCreateEnvelope, changesDocusign: true},
+	{build: newGetEnvelopeStatus},
+	{build: newListEnvelopes},
+	{build: newVoidEnvelope, changesDocusign: true},
+	{build: newResendEnvelope, changesDocusign: true},
+	{build: newListEnvelopeDocuments},
+	{build: newDownloadDocument},
+	{build: newListTemplates},
+	{build: newGetTemplate},
+}
+
+// Tools returns the tools bound to deps, in a fixed order: all nine, or the six that do not
+// change Docusign state when deps.Options.ReadOnly is set.
 func Tools(deps Deps) ([]server.ServerTool, error) {
 	d := deps.withDefaults()
-	builders := []func(*Deps) (server.ServerTool, error){
-		newCreateEnvelope, newGetEnvelopeStatus, newListEnvelopes, newVoidEnvelope,
-		newResendEnvelope, newListEnvelopeDocuments, newDownloadDocument, newListTemplates,
-		newGetTemplate,
-	}
-	tools := make([]server.ServerTool, 0, len(builders))
-	for _, build := range builders {
-		tool, err := build(d)
+	tools := make([]server.ServerTool, 0, len(inventory))
+	for _, entry := range inventory {
+		if entry.changesDocusign && d.Options.ReadOnly {
+			continue
+		}
+		tool, err := entry.build(d)
 		if err != nil {
 			return nil, err
 		}
