@@ -43,6 +43,7 @@ func TestListDocuments(t *testing.T) {
 	if got["envelopeId"] != id {
 		t.Errorf("envelopeId = %v, want %s", got["envelopeId"], id)
 	}
+
 	docs := got["envelopeDocuments"].([]any)
 	if len(docs) != 3 {
 		t.Fatalf("documents = %d, want 2 and the certificate", len(docs))
@@ -54,6 +55,7 @@ func TestListDocuments(t *testing.T) {
 	if pages := first["pages"].([]any); len(pages) != 2 {
 		t.Errorf("pages of the letter = %d, want 2", len(pages))
 	}
+
 	cert := docs[2].(map[string]any)
 	want := map[string]any{"documentId": "certificate", "type": "summary", "order": "999",
 		"uri": "/envelopes/" + id + "/documents/certificate"}

@@ -164,10 +164,12 @@ func TestGetEnvelope(t *testing.T) {
 			t.Errorf("%s = %q, want a Docusign UTC time", key, ts)
 		}
 	}
+
 	fields := env["customFields"].(map[string]any)["textCustomFields"].([]any)
 	if f := fields[0].(map[string]any); f["name"] != "MatterId" || f["value"] != "M-1001" {
 		t.Errorf("custom field = %v, want MatterId=M-1001", f)
 	}
+
 	recipients := env["recipients"].(map[string]any)
 	if recipients["recipientCount"] != "3" || recipients["currentRoutingOrder"] != "1" {
 		t.Errorf("recipientCount/currentRoutingOrder = %v/%v, want 3/1",

@@ -26,6 +26,7 @@ func TestNodeSDKOverTLS(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(absSDK, "package.json")); err != nil {
 		t.Skipf("docusign-esign is not installed in %s", sdkDir)
 	}
+
 	s, _ := newSim(t, Options{TLS: true, Clock: time.Now}) // the SDK signs with the wall clock
 	dir := t.TempDir()
 	if err := s.WriteCredentials(dir); err != nil {
@@ -42,6 +43,7 @@ func TestNodeSDKOverTLS(t *testing.T) {
 		}
 		t.Fatalf("node failed: %v\n%s", err, stderr)
 	}
+
 	var got struct {
 		AccountID        string   `json:"accountId"`
 		TotalTemplates   string   `json:"totalTemplates"`
@@ -55,6 +57,7 @@ func TestNodeSDKOverTLS(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("decode node output %q: %v", out, err)
 	}
+
 	if got.AccountID != s.Credentials().AccountID {
 		t.Errorf("accountId = %s, want the default account", got.AccountID)
 	}

@@ -30,12 +30,12 @@ func invalidGrant(reason string) *oauthError {
 
 // jwtClaims are the claims of a JWT Grant assertion. Times are Unix seconds.
 type jwtClaims struct {
-	Issuer   string          `json:"iss"`
-	Subject  string          `json:"sub"`
-	Audience json.RawMessage `json:"aud"`
-	Expires  *json.Number    `json:"exp"`
-	NotAfter *json.Number    `json:"nbf"`
-	Scope    string          `json:"scope"`
+	Issuer    string          `json:"iss"`
+	Subject   string          `json:"sub"`
+	Audience  json.RawMessage `json:"aud"`
+	Expires   *json.Number    `json:"exp"`
+	NotBefore *json.Number    `json:"nbf"`
+	Scope     string          `json:"scope"`
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -124,8 +124,8 @@ func (s *Server) verifyAssertion(r *http.Request, assertion string) (*jwtClaims,
 	if exp <= now {
 		return nil, invalidGrant("expired_grant")
 	}
-	if claims.NotAfter != nil {
-		nbf, err := numberSeconds(claims.NotAfter)
+	if claims.NotBefore != nil {
+		nbf, err := numberSeconds(claims.NotBefore)
 		if err != nil || nbf > now {
 			return nil, invalidGrant("no_valid_keys_or_signatures")
 		}
@@ -169,9 +169,9 @@ func decodeSegment(seg string, v any) error {
 
 // audience returns the single audience of a JWT, given as a string or a one-element array.
 func audience(raw json.RawMessage) string {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return one
+	var single string
+	if json.Unmarshal(raw, &single) == nil {
+		return single
 	}
 	var many []string
 	if json.Unmarshal(raw, &many) == nil && len(many) == 1 {
@@ -230,9 +230,9 @@ func (s *Server) userInfo(u *user) map[string]any {
 			"base_uri":     s.URL,
 		})
 	}
-	given, family, _ := strings.Cut(u.name, " ")
+	givenName, familyName, _ := strings.Cut(u.name, " ")
 	return map[string]any{
-		"sub": u.id, "name": u.name, "given_name": given, "family_name": family,
+		"sub": u.id, "name": u.name, "given_name": givenName, "family_name": familyName,
 		"created": formatTime(u.created), "email": u.email, "accounts": accounts,
 	}
 }

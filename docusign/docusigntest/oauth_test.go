@@ -271,3 +271,16 @@ func TestGivenPrivateKey(t *testing.T) {
 	}
 	accessToken(t, s, "")
 }
+
+func TestUserAndAccountIDs(t *testing.T) {
+	extra := User{ID: "1f2e3d4c-5555-4b6a-8c7d-9e0f1a2b3c4d"}
+	s, _ := newSim(t, Options{Users: []User{extra}, Accounts: []Account{{Name: "Europe"}}})
+	users := s.UserIDs()
+	if len(users) != 2 || users[0] != s.Credentials().UserID || users[1] != extra.ID {
+		t.Errorf("UserIDs = %v, want the primary user then %s", users, extra.ID)
+	}
+	accounts := s.AccountIDs()
+	if len(accounts) != 2 || accounts[0] != s.Credentials().AccountID {
+		t.Errorf("AccountIDs = %v, want the primary account first", accounts)
+	}
+}

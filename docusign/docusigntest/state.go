@@ -9,6 +9,7 @@ type state struct {
 	primaryUserID string
 	accounts      []*account
 	users         map[string]*user
+	userOrder     []string // user ids in the order Options listed them, primary first
 	consent       map[string]bool // user id -> consented to signature impersonation
 	tokens        map[string]*token
 	envelopes     map[string]*envelope // by envelope id
@@ -77,6 +78,7 @@ func newState(s *Server, opts Options) *state {
 	}
 	st.primaryUserID = owner.id
 	st.users[owner.id] = owner
+	st.userOrder = append(st.userOrder, owner.id)
 	st.consent[owner.id] = true
 	for _, u := range opts.Users {
 		st.addUser(u, primary.id, now)
@@ -99,6 +101,7 @@ func (st *state) addUser(u User, primaryID string, now time.Time) {
 		extra.accountIDs = []string{primaryID}
 	}
 	st.users[extra.id] = extra
+	st.userOrder = append(st.userOrder, extra.id)
 	st.consent[extra.id] = !u.NoConsent
 }
 
@@ -125,17 +128,11 @@ func (st *state) account(id string) *account {
 	return nil
 }
 
-// UserIDs returns the ids of all users, the primary user first.
+// UserIDs returns the ids of all users: the primary user, then Options.Users in order.
 func (s *Server) UserIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := []string{s.state.primaryUserID}
-	for id := range s.state.users {
-		if id != s.state.primaryUserID {
-			ids = append(ids, id)
-		}
-	}
-	return ids
+	return append([]string(nil), s.state.userOrder...)
 }
 
 // AccountIDs returns the ids of all accounts, the primary account first.

@@ -66,6 +66,7 @@ func TestGetTemplate(t *testing.T) {
 		t.Errorf("templateId/pageCount = %v/%v, want the seed id and 2 pages",
 			got["templateId"], got["pageCount"])
 	}
+
 	recipients := got["recipients"].(map[string]any)
 	signers := recipients["signers"].([]any)
 	if len(signers) != 2 {
@@ -86,6 +87,7 @@ func TestGetTemplate(t *testing.T) {
 	if docs := got["documents"].([]any); len(docs) != 1 {
 		t.Errorf("documents = %d, want 1", len(docs))
 	}
+
 	unknown := call(t, s, token, "GET", "/templates/"+newGUID(), nil)
 	if unknown.status != http.StatusBadRequest || unknown.errorCode(t) != "TEMPLATE_ID_INVALID" {
 		t.Errorf("unknown template = %d %s, want 400 TEMPLATE_ID_INVALID", unknown.status,
@@ -107,6 +109,7 @@ func TestCreateFromTemplate(t *testing.T) {
 	if env["emailSubject"] != "Please sign your engagement letter" {
 		t.Errorf("emailSubject = %v, want the template's subject", env["emailSubject"])
 	}
+
 	signers := env["recipients"].(map[string]any)["signers"].([]any)
 	if len(signers) != 2 {
 		t.Fatalf("signers = %d, want the two filled roles", len(signers))
@@ -122,6 +125,7 @@ func TestCreateFromTemplate(t *testing.T) {
 	if docs := env["envelopeDocuments"].([]any); len(docs) != 2 {
 		t.Errorf("documents = %d, want the template document and the certificate", len(docs))
 	}
+
 	resp := call(t, s, token, "POST", "/envelopes", map[string]any{
 		"templateId": EngagementLetterTemplateID, "status": "sent",
 		"templateRoles": []map[string]any{{"roleName": "Auditor", "name": "X",

@@ -102,7 +102,7 @@ type Source struct {
 // maxRenderedLines caps how much of a text document a rendering shows.
 const maxRenderedLines = 400
 
-// RenderDocument returns a PDF that stands in for a non-PDF upload: it names the document,
+// RenderDocument returns a PDF that replaces a non-PDF upload: it names the document,
 // its type, size and SHA-256, and shows the text of txt, csv, md and html files.
 func RenderDocument(src Source, created time.Time) ([]byte, error) {
 	w := newWriter(src.Name, created)
@@ -123,7 +123,7 @@ func RenderDocument(src Source, created time.Time) ([]byte, error) {
 			w.f.MultiCell(textWidth, 4.5, w.tr(strings.TrimRight(line, "\r")), "", "L", false)
 		}
 	} else {
-		w.paragraph("This page stands in for the uploaded file, whose format the " +
+		w.paragraph("This page replaces the uploaded file, whose format the " +
 			"simulator does not convert.")
 	}
 	return w.bytes()
