@@ -9,7 +9,7 @@ type state struct {
 	primaryUserID string
 	accounts      []*account
 	users         map[string]*user
-	userOrder     []string // user ids in the order Options listed them, primary first
+	userOrder     []string        // user ids in the order Options listed them, primary first
 	consent       map[string]bool // user id -> consented to signature impersonation
 	tokens        map[string]*token
 	envelopes     map[string]*envelope // by envelope id
