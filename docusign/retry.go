@@ -131,7 +131,7 @@ type decision struct {
 	exhausted bool
 }
 
-// send runs ep until it succeeds or the retry policy ends it: check decides whether an
+// send runs ep until it succeeds or the retry policy ends it: check decides whether a
 // response is worth repeating, the backoff picks the wait, and ep.prepare may re-read state
 // before a repeat.
 func (c *Client) send(ctx context.Context, user string, ep *endpoint, handle handler) (
@@ -183,8 +183,8 @@ func (c *Client) check(ctx context.Context, user string, ep *endpoint, n int,
 	}
 	if apiErr, ok := asAPIError(res.err); ok && ep.auth && isInvalidToken(apiErr) {
 		c.tokens.invalidate(user, res.token)
-		c.logger.Warn("docusign access token rejected; dropped it", "operation", ep.operation,
-			"trace_token", apiErr.TraceToken)
+		c.logger.Warn("docusign access token rejected, dropped from the cache",
+			"operation", ep.operation, "trace_token", apiErr.TraceToken)
 		if ep.mode == modeNever || *refreshed {
 			return decision{}
 		}
