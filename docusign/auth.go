@@ -148,6 +148,11 @@ func (tc *tokenCache) startLocked(ctx context.Context, user string) *tokenFlight
 
 func (tc *tokenCache) fetch(ctx context.Context, user string, flight *tokenFlight) {
 	tok, err := tc.client.requestToken(ctx, user)
+	if err != nil {
+		// A background renewal has no caller waiting for its error, so log it here.
+		tc.client.logger.Warn("docusign token request failed", "user_id", user,
+			"error", err.Error())
+	}
 	tc.mu.Lock()
 	if err == nil {
 		tc.tokens[user] = tok
@@ -172,7 +177,8 @@ func (tc *tokenCache) invalidate(user, value string) {
 type tokenResponse struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
+	// ExpiresIn is the token lifetime in seconds. json.Number also accepts it as a string.
+	ExpiresIn json.Number `json:"expires_in"`
 }
 
 // requestToken exchanges a fresh assertion for an access token (POST /oauth/token).
@@ -203,16 +209,17 @@ func (c *Client) requestToken(ctx context.Context, user string) (accessToken, er
 // newAccessToken checks a token response and computes when to renew it: renewBefore ahead of
 // expiry, or after three quarters of the lifetime for short-lived tokens.
 func newAccessToken(body tokenResponse, requested time.Time) (accessToken, error) {
-	if body.AccessToken == "" || body.ExpiresIn <= 0 {
-		return accessToken{}, fmt.Errorf("docusign token request: response without access_token "+
-			"or with expires_in %d: check that AuthServer is a Docusign OAuth server",
-			body.ExpiresIn)
+	seconds, err := body.ExpiresIn.Int64()
+	if body.AccessToken == "" || err != nil || seconds <= 0 {
+		return accessToken{}, fmt.Errorf("docusign token request: response without "+
+			"access_token or with invalid expires_in %q: check that AuthServer is a Docusign "+
+			"OAuth server", truncate(body.ExpiresIn.String(), 20))
 	}
 	if body.TokenType != "" && !strings.EqualFold(body.TokenType, "Bearer") {
 		return accessToken{}, fmt.Errorf("docusign token request: token_type %q, want Bearer",
 			truncate(body.TokenType, 20))
 	}
-	lifetime := time.Duration(body.ExpiresIn) * time.Second
+	lifetime := time.Duration(seconds) * time.Second
 	margin := min(renewBefore, lifetime/4)
 	return accessToken{
 		value:   body.AccessToken,

@@ -390,3 +390,41 @@ func TestInvalidTokenCreateNotRepeated(t *testing.T) {
 		t.Errorf("token requests = %d, want a new token after the 401", tokens)
 	}
 }
+
+func TestTokenResponseShapes(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		wantErr string
+	}{
+		{"expires_in as number", `{"access_token":"token-a","token_type":"Bearer",` +
+			`"expires_in":3600}`, ""},
+		{"expires_in as string", `{"access_token":"token-a","token_type":"Bearer",` +
+			`"expires_in":"28800"}`, ""},
+		{"missing access_token", `{"token_type":"Bearer","expires_in":3600}`,
+			"without access_token"},
+		{"zero expires_in", `{"access_token":"token-a","expires_in":0}`, "invalid expires_in"},
+		{"mac token type", `{"access_token":"token-a","token_type":"mac","expires_in":60}`,
+			"want Bearer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t, func(c *docusign.Config) { c.Retry.MaxAttempts = 1 })
+			env.fake.setREST(accountOK)
+			env.fake.token = func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tt.body))
+			}
+			_, _, err := env.client.Accounts.Get(context.Background())
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Accounts.Get: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
