@@ -259,8 +259,8 @@ func (c *Client) oauthErrorParser(user string) func(*http.Response, time.Time) e
 }
 
 // ConsentURL returns the page where a user grants this integration key individual consent to
-// the "signature impersonation" scopes. It carries redirect_uri only when Config.RedirectURI is
-// set, and Docusign requires one.
+// the "signature impersonation" scopes. It carries redirect_uri, where Docusign sends the user
+// after consenting, only when Config.RedirectURI is set.
 func (c *Client) ConsentURL() string {
 	query := "response_type=code&scope=signature%20impersonation&client_id=" +
 		url.QueryEscape(c.cfg.IntegrationKey)

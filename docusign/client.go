@@ -41,8 +41,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Observer receives a CallRecord for every HTTP request, tokens and userinfo included.
 	Observer Observer
-	// Logger receives a debug record per HTTP request and info records for retries. Nil
-	// discards them.
+	// Logger receives a debug record per HTTP request, an info record per retry, and warnings
+	// for rejected or failed tokens. Nil discards them.
 	Logger *slog.Logger
 	// Retry bounds retries and timeouts. Zero fields take the defaults of RetryPolicy.
 	Retry RetryPolicy

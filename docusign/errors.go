@@ -184,8 +184,9 @@ func (e *DownloadTooLargeError) Error() string {
 		"bytes: raise maxBytes or download a smaller document", e.DocumentID, e.Limit)
 }
 
-// notFoundCodes are the error codes with which Docusign reports an unknown id. Docusign sends
-// them with HTTP 400, although its general documentation promises 404.
+// notFoundCodes are the error codes with which Docusign reports an unknown id. Docusign's
+// OpenAPI spec declares them with HTTP 400, while its error-code page lists 404 for unknown
+// resources, so IsNotFound checks the code and accepts either status.
 var notFoundCodes = map[string]bool{
 	"ENVELOPE_DOES_NOT_EXIST":    true,
 	"DOCUMENT_DOES_NOT_EXIST":    true,

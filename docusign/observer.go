@@ -7,8 +7,8 @@ import (
 )
 
 // Observer receives one CallRecord per HTTP request the client sends, retries, token requests
-// and userinfo included. ObserveCall is called synchronously from the calling goroutine and
-// possibly from several goroutines at once, so it must be quick and safe for concurrent use.
+// and userinfo included. ObserveCall runs synchronously on the goroutine that sent the request,
+// often on several goroutines at once, so it must be quick and safe for concurrent use.
 type Observer interface {
 	ObserveCall(CallRecord)
 }

@@ -84,8 +84,9 @@ func newResponse(resp *http.Response) *Response {
 }
 
 // rateLimitKinds maps the error codes of exhausted rate limits to whether the limit is hourly
-// (true) or a 30-second burst window (false). Docusign sends the account-wide codes with
-// HTTP 400 or 429 and the per-envelope ones with 400.
+// (true) or a 30-second burst window (false). Docusign documents HTTP 429 for the
+// account-wide codes, but clients have also received them with 400, and the per-envelope
+// codes come with 400. So the code, not the status, decides.
 var rateLimitKinds = map[string]bool{
 	"HOURLY_APIINVOCATION_LIMIT_EXCEEDED":          true,
 	"BURST_APIINVOCATION_LIMIT_EXCEEDED":           false,
