@@ -31,7 +31,8 @@ func TestDemoBinary(t *testing.T) {
 	hashes := regexp.MustCompile(`download_document (combined|certificate): \d+ bytes, `+
 		`SHA-256 ([0-9a-f]{64})`).FindAllStringSubmatch(stdout, -1)
 	if len(hashes) != 2 {
-		t.Fatalf("transcript has %d download lines with a SHA-256, want 2:\n%s", len(hashes), stdout)
+		t.Fatalf("transcript has %d download lines with a SHA-256, want 2:\n%s",
+			len(hashes), stdout)
 	}
 	for _, h := range hashes {
 		documentID, want := h[1], h[2]

@@ -57,7 +57,8 @@ func TestInspectorListsToolsOverStdio(t *testing.T) {
 	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 		if tool.InputSchema["type"] != "object" {
-			t.Errorf("tool %s inputSchema type = %v, want object", tool.Name, tool.InputSchema["type"])
+			t.Errorf("tool %s inputSchema type = %v, want object", tool.Name,
+				tool.InputSchema["type"])
 		}
 		if tool.OutputSchema["type"] != "object" {
 			t.Errorf("tool %s outputSchema type = %v, want object", tool.Name,

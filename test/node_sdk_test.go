@@ -95,7 +95,8 @@ func checkSDKSteps(t *testing.T, steps map[string]sdkStep) {
 		t.Fatalf("createEnvelope returned no envelope id")
 	}
 	if steps["getEnvelope"]["envelopeId"] != envelopeID {
-		t.Errorf("getEnvelope returned id %v, want %s", steps["getEnvelope"]["envelopeId"], envelopeID)
+		t.Errorf("getEnvelope returned id %v, want %s",
+			steps["getEnvelope"]["envelopeId"], envelopeID)
 	}
 	ids, _ := steps["listStatusChanges"]["envelopeIds"].([]any)
 	if !slices.Contains(ids, any(envelopeID)) {

@@ -124,8 +124,11 @@ func (c *stdioClient) callTool(name string, args map[string]any, out any) toolRe
 // and checks that stdout carries only JSON-RPC messages while the logs go to stderr.
 func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 	c := newStdioClient(t, "serve", "--simulator", "--log-level", "debug")
-	c.call("initialize", map[string]any{"protocolVersion": "2025-11-25", "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "stdio-test", "version": "1"}})
+	c.call("initialize", map[string]any{
+		"protocolVersion": "2025-11-25",
+		"capabilities":    map[string]any{},
+		"clientInfo":      map[string]any{"name": "stdio-test", "version": "1"},
+	})
 	c.send(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
 
 	var list struct {
@@ -143,7 +146,8 @@ func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 	c.callTool("create_envelope", createEnvelopeArgs(t), &created)
 	called["create_envelope"] = true
 	envelope := map[string]any{"envelope_id": created.EnvelopeID}
-	for _, name := range []string{"get_envelope_status", "list_envelope_documents", "resend_envelope"} {
+	byEnvelope := []string{"get_envelope_status", "list_envelope_documents", "resend_envelope"}
+	for _, name := range byEnvelope {
 		c.callTool(name, envelope, nil)
 		called[name] = true
 	}
@@ -163,7 +167,8 @@ func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 	if len(templates.Templates) == 0 {
 		t.Fatalf("list_templates returned no templates, want the simulator's seed templates")
 	}
-	c.callTool("get_template", map[string]any{"template_id": templates.Templates[0].TemplateID}, nil)
+	c.callTool("get_template",
+		map[string]any{"template_id": templates.Templates[0].TemplateID}, nil)
 	called["get_template"] = true
 	c.callTool("void_envelope", map[string]any{"envelope_id": created.EnvelopeID,
 		"reason": "End-to-end test"}, nil)
@@ -192,11 +197,13 @@ func readDownloadedResource(t *testing.T, c *stdioClient, download toolResult) {
 				Blob string `json:"blob"`
 			} `json:"contents"`
 		}
-		if err := json.Unmarshal(c.call("resources/read", map[string]any{"uri": item.URI}), &res); err != nil {
+		raw := c.call("resources/read", map[string]any{"uri": item.URI})
+		if err := json.Unmarshal(raw, &res); err != nil {
 			t.Fatalf("decode resources/read: %v", err)
 		}
 		if len(res.Contents) != 1 || !strings.HasPrefix(res.Contents[0].Blob, "JVBERi0") {
-			t.Errorf("resources/read %s did not return one base64 PDF (JVBERi0 is %%PDF-)", item.URI)
+			t.Errorf("resources/read %s did not return one base64 PDF (JVBERi0 is %%PDF-)",
+				item.URI)
 		}
 		return
 	}

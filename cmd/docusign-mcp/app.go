@@ -61,10 +61,18 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 			return nil, fmt.Errorf("create export directory %s: %w", cfg.ExportDir, err)
 		}
 	}
-	dsCfg.Logger = logger.With("component", "docusign")
+	if err := a.registerTools(dsCfg, cfg.ExportDir); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// registerTools creates the Docusign client and the MCP server with the tools.
+func (a *app) registerTools(dsCfg docusign.Config, exportDir string) error {
+	dsCfg.Logger = a.logger.With("component", "docusign")
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
-		return nil, fmt.Errorf("configure Docusign client: %w", err)
+		return fmt.Errorf("configure Docusign client: %w", err)
 	}
 	a.mcp = server.NewMCPServer("docusign-mcp", buildVersion(),
 		server.WithInstructions(serverInstructions),
@@ -74,13 +82,13 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 	err = tools.Register(a.mcp, tools.Deps{
 		Docusign: tools.NewDocusign(client),
 		Store:    a.store,
-		Logger:   logger.With("component", "tools"),
-		Options:  tools.Options{ExportDir: cfg.ExportDir},
+		Logger:   a.logger.With("component", "tools"),
+		Options:  tools.Options{ExportDir: exportDir},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("register tools: %w", err)
+		return fmt.Errorf("register tools: %w", err)
 	}
-	return a, nil
+	return nil
 }
 
 // docusignConfig returns the client configuration for a real account, or starts the

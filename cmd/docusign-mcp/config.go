@@ -66,8 +66,8 @@ type serveFlags struct {
 	sessionIdleTTL                      *time.Duration
 }
 
-const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp with --http.
-Flags win over the environment variables named in their help. With --simulator,
+const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp
+with --http. Flags win over the environment variables named in their help. With --simulator,
 serve uses an embedded Docusign simulator and needs no account or key files.`
 
 func newServeFlags() *serveFlags {
@@ -271,7 +271,8 @@ var accountNumberPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
 
 // checkAccountID accepts an account GUID or an external account number, or nothing.
 func checkAccountID(s *envSetting) string {
-	if s.value == "" || guidPattern.MatchString(s.value) || accountNumberPattern.MatchString(s.value) {
+	v := s.value
+	if v == "" || guidPattern.MatchString(v) || accountNumberPattern.MatchString(v) {
 		return ""
 	}
 	return fmt.Sprintf("%s %q is invalid: use the account ID GUID from Apps and Keys, "+

@@ -67,10 +67,12 @@ func checkSafeServeConfig(t *testing.T, cfg serveConfig) {
 	}
 	if !guidPattern.MatchString(cfg.Docusign.IntegrationKey) ||
 		!guidPattern.MatchString(cfg.Docusign.UserID) {
-		t.Errorf("ids %q and %q passed, want GUIDs", cfg.Docusign.IntegrationKey, cfg.Docusign.UserID)
+		t.Errorf("ids %q and %q passed, want GUIDs",
+			cfg.Docusign.IntegrationKey, cfg.Docusign.UserID)
 	}
 	u, err := url.Parse(cfg.Docusign.AuthServer)
-	if err != nil || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+	loopbackHTTP := err == nil && u.Scheme == "http" && isLoopbackHost(u.Hostname())
+	if err != nil || !(u.Scheme == "https" || loopbackHTTP) {
 		t.Errorf("AuthServer %q passed, want https or loopback http", cfg.Docusign.AuthServer)
 	}
 }

@@ -61,7 +61,8 @@ func TestParseServeConfigValid(t *testing.T) {
 					t.Errorf("HTTP.Addr = %q, want empty so that serve uses stdio", cfg.HTTP.Addr)
 				}
 				if cfg.HTTP.MaxBodyBytes != defaultMaxBodyBytes {
-					t.Errorf("MaxBodyBytes = %d, want %d", cfg.HTTP.MaxBodyBytes, defaultMaxBodyBytes)
+					t.Errorf("MaxBodyBytes = %d, want %d",
+						cfg.HTTP.MaxBodyBytes, defaultMaxBodyBytes)
 				}
 			},
 		},
@@ -122,7 +123,8 @@ func TestParseServeConfigValid(t *testing.T) {
 				}
 				want := []string{"http://localhost:6274", "https://app.example"}
 				if strings.Join(cfg.HTTP.AllowedOrigins, " ") != strings.Join(want, " ") {
-					t.Errorf("AllowedOrigins = %q, want normalized %q", cfg.HTTP.AllowedOrigins, want)
+					t.Errorf("AllowedOrigins = %q, want normalized %q",
+						cfg.HTTP.AllowedOrigins, want)
 				}
 			},
 		},
@@ -137,7 +139,8 @@ func TestParseServeConfigValid(t *testing.T) {
 		},
 		{
 			name: "account number and debug JSON logs",
-			args: []string{"--account-id", "12345678", "--log-level", "DEBUG", "--log-format", "json"},
+			args: []string{"--account-id", "12345678",
+				"--log-level", "DEBUG", "--log-format", "json"},
 			vars: realAccountVars(),
 			check: func(t *testing.T, cfg serveConfig) {
 				if cfg.Docusign.AccountID != "12345678" {
@@ -198,14 +201,15 @@ func TestParseServeConfigProblems(t *testing.T) {
 		{
 			name: "plain http auth server",
 			vars: with(realAccountVars(), "DOCUSIGN_AUTH_SERVER", "http://account-d.docusign.com"),
-			want: []string{"DOCUSIGN_AUTH_SERVER (--auth-server) \"http://account-d.docusign.com\" " +
-				"must use https"},
+			want: []string{`DOCUSIGN_AUTH_SERVER (--auth-server) ` +
+				`"http://account-d.docusign.com" must use https`},
 		},
 		{
 			name: "auth server with path",
 			args: []string{"--auth-server", "https://account-d.docusign.com/oauth/token"},
 			vars: realAccountVars(),
-			want: []string{"(--auth-server) \"https://account-d.docusign.com/oauth/token\" is not a base URL"},
+			want: []string{`(--auth-server) "https://account-d.docusign.com/oauth/token" ` +
+				`is not a base URL`},
 		},
 		{
 			name: "bad account id and redirect uri",
@@ -330,7 +334,8 @@ func TestRunMainExitStatus(t *testing.T) {
 		{name: "demo help", args: []string{"demo", "--help"}, want: exitOK},
 		{name: "serve config problems", args: []string{"serve"},
 			vars: map[string]string{"HOME": "/home/test"}, want: exitUsage,
-			wantStderr: "docusign-mcp serve: DOCUSIGN_INTEGRATION_KEY (--integration-key) is missing"},
+			wantStderr: "docusign-mcp serve: " +
+				"DOCUSIGN_INTEGRATION_KEY (--integration-key) is missing"},
 		{name: "serve missing key files", args: []string{"serve"}, vars: realAccountVars(),
 			want:       exitUsage,
 			wantStderr: `(--private-key-file) "/keys/docusign.pem" does not exist`},

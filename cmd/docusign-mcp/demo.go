@@ -45,7 +45,10 @@ func parseDemoConfig(args []string, env environment) (demoConfig, []string, erro
 	if err := parseFlags(fs, args, env); err != nil {
 		return demoConfig{}, nil, err
 	}
-	cfg := demoConfig{DataDir: strings.TrimSpace(*dataDir), ExportDir: strings.TrimSpace(*exportDir)}
+	cfg := demoConfig{
+		DataDir:   strings.TrimSpace(*dataDir),
+		ExportDir: strings.TrimSpace(*exportDir),
+	}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
 	return cfg, problems, nil

@@ -134,7 +134,8 @@ func (d *demo) createEnvelope(ctx context.Context) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(d.out, "create_envelope: envelope %s, status %s\n"+
-		"  engagement letter: %d pages, %d bytes; signers in routing order 1 then 2; 1 carbon copy\n",
+		"  engagement letter: %d pages, %d bytes; "+
+		"signers in routing order 1 then 2; 1 carbon copy\n",
 		created.EnvelopeID, created.Status, pdf.PageCount(letter), len(letter))
 	return created.EnvelopeID, nil
 }
@@ -268,8 +269,10 @@ func newSimControl(simURL string) simControl {
 }
 
 // act posts a signer action such as open or sign for one recipient.
-func (s simControl) act(ctx context.Context, envelopeID string, recipientID int, action string) error {
-	url := fmt.Sprintf("%s/envelopes/%s/recipients/%d/%s", s.baseURL, envelopeID, recipientID, action)
+func (s simControl) act(ctx context.Context, envelopeID string, recipientID int,
+	action string) error {
+	url := fmt.Sprintf("%s/envelopes/%s/recipients/%d/%s",
+		s.baseURL, envelopeID, recipientID, action)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return fmt.Errorf("build simulator request: %w", err)

@@ -35,14 +35,15 @@ func TestLoadSecrets(t *testing.T) {
 	files := map[string][]byte{
 		"pkcs1.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
 			Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}),
-		"pkcs8.pem":     pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}),
-		"ec.pem":        pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
-		"encrypted.pem": pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1}}),
-		"garbage.pem":   []byte("not a key"),
-		"empty":         nil,
-		"store.key":     []byte("  " + strings.Repeat("ab", 32) + "\n"),
-		"short.key":     []byte(strings.Repeat("ab", 16)),
-		"nothex.key":    []byte(strings.Repeat("zz", 32)),
+		"pkcs8.pem": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}),
+		"ec.pem":    pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
+		"encrypted.pem": pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY",
+			Bytes: []byte{1}}),
+		"garbage.pem": []byte("not a key"),
+		"empty":       nil,
+		"store.key":   []byte("  " + strings.Repeat("ab", 32) + "\n"),
+		"short.key":   []byte(strings.Repeat("ab", 16)),
+		"nothex.key":  []byte(strings.Repeat("zz", 32)),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {

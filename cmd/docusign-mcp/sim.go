@@ -34,7 +34,8 @@ func parseSimConfig(args []string, env environment) (simConfig, []string, error)
 	fs := newFlagSet("sim", simSummary)
 	addr := fs.String("addr", "127.0.0.1:0",
 		"loopback address to listen on; port 0 picks a free port")
-	dir := fs.String("dir", "", "directory for the credentials files (default: a new temporary directory)")
+	dir := fs.String("dir", "",
+		"directory for the credentials files (default: a new temporary directory)")
 	logFormat, logLevel := logFlags(fs)
 	if err := parseFlags(fs, args, env); err != nil {
 		return simConfig{}, nil, err

@@ -21,7 +21,8 @@ const stdioWorkers = 16
 const shutdownTimeout = 10 * time.Second
 
 // serveStdio serves s over stdin and stdout until stdin is closed or ctx is done.
-func serveStdio(ctx context.Context, s *server.MCPServer, env environment, logger *slog.Logger) error {
+func serveStdio(ctx context.Context, s *server.MCPServer, env environment,
+	logger *slog.Logger) error {
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)

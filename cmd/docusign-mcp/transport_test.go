@@ -33,7 +33,8 @@ func TestRequireAllowedOrigin(t *testing.T) {
 			origin: "http://localhost:6275", want: http.StatusForbidden},
 	}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	h := requireAllowedOrigin([]string{"http://localhost:6274"}, slog.New(slog.DiscardHandler), next)
+	logger := slog.New(slog.DiscardHandler)
+	h := requireAllowedOrigin([]string{"http://localhost:6274"}, logger, next)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(tt.method, "http://127.0.0.1:8931/mcp", nil)
@@ -61,7 +62,8 @@ func TestLimitBody(t *testing.T) {
 		wantRead string
 	}{
 		{name: "within limit", body: "0123456789", want: http.StatusOK, wantRead: "0123456789"},
-		{name: "declared length over limit", body: "0123456789X", want: http.StatusRequestEntityTooLarge},
+		{name: "declared length over limit", body: "0123456789X",
+			want: http.StatusRequestEntityTooLarge},
 		{name: "chunked body over limit", body: "0123456789X", chunked: true,
 			want: http.StatusBadRequest},
 	}

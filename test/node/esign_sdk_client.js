@@ -59,7 +59,9 @@ async function main() {
   const summary = await envelopes.createEnvelope(accountId, {
     envelopeDefinition: envelopeDefinition(fs.readFileSync(pdfPath)),
   });
-  emit("createEnvelope", { envelopeId: summary.envelopeId, status: summary.status, uri: summary.uri });
+  emit("createEnvelope", {
+    envelopeId: summary.envelopeId, status: summary.status, uri: summary.uri,
+  });
   const envelopeId = summary.envelopeId;
 
   const envelope = await envelopes.getEnvelope(accountId, envelopeId, { include: "recipients" });
@@ -80,7 +82,9 @@ async function main() {
 
   const docs = await envelopes.listDocuments(accountId, envelopeId);
   emit("listDocuments", {
-    documents: (docs.envelopeDocuments || []).map((d) => ({ documentId: d.documentId, type: d.type })),
+    documents: (docs.envelopeDocuments || []).map((d) => ({
+      documentId: d.documentId, type: d.type,
+    })),
   });
 
   const pdf = await envelopes.getDocument(accountId, envelopeId, "combined", {});
@@ -91,7 +95,9 @@ async function main() {
     envelope: { status: "voided", voidedReason: "SDK interoperability test" },
   });
   const voided = await envelopes.getEnvelope(accountId, envelopeId, {});
-  emit("update", { envelopeId: update.envelopeId, status: voided.status, voidedReason: voided.voidedReason });
+  emit("update", {
+    envelopeId: update.envelopeId, status: voided.status, voidedReason: voided.voidedReason,
+  });
 }
 
 // envelopeDefinition is a PDF sent to one signer with one carbon copy, as SDK users write it.
