@@ -153,10 +153,13 @@ func (s *Server) contentFile(e *envelope, d *document) (*downloadFile, error) {
 func (s *Server) combinedFile(e *envelope, withCert bool) (*downloadFile, error) {
 	in := pdf.Combined{EnvelopeID: e.id, Subject: e.subject, Created: e.created}
 	for _, d := range e.documents {
+		file, err := s.contentFile(e, d)
+		if err != nil {
+			return nil, err
+		}
 		in.Sections = append(in.Sections, pdf.Section{
 			DocumentID: d.id, Name: d.name, SHA256: pdf.SHA256Hex(d.content),
-			Pages:  documentPages(d.content),
-			Stamps: e.stamps(),
+			Pages: documentPages(file.body), Stamps: e.stamps(), PDF: file.body,
 		})
 	}
 	if withCert {

@@ -74,6 +74,8 @@ func TestGetDocument(t *testing.T) {
 		t.Fatalf("SignAll: %v", err)
 	}
 	base := "/envelopes/" + id + "/documents/"
+	// combined holds the letter's 2 pages and the text rendering's page, each document
+	// followed by its signature page; the certificate adds one more.
 	tests := []struct {
 		name        string
 		documentID  string
@@ -87,9 +89,9 @@ func TestGetDocument(t *testing.T) {
 		{name: "rendered text", documentID: "2", wantType: "application/pdf",
 			wantFile: "Fee Schedule.pdf", wantPages: 1},
 		{name: "combined", documentID: "combined", wantType: "application/pdf",
-			wantFile: "Engagement letter for Northwind.pdf", wantPages: 2},
+			wantFile: "Engagement letter for Northwind.pdf", wantPages: 2 + 1 + 1 + 1},
 		{name: "combined with certificate", documentID: "combined?certificate=true",
-			wantType: "application/pdf", wantPages: 3},
+			wantType: "application/pdf", wantPages: 2 + 1 + 1 + 1 + 1},
 		{name: "certificate", documentID: "certificate", wantType: "application/pdf",
 			wantFile: "Summary.pdf", wantPages: 1},
 	}

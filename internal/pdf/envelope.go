@@ -22,6 +22,9 @@ type Section struct {
 	Pages      int
 	SHA256     string // hex digest of the original upload
 	Stamps     []Stamp
+	// PDF is the document as a PDF (the upload itself, or its rendering). When set, its
+	// pages are copied into the combined file ahead of the section's signature page.
+	PDF []byte
 }
 
 // Combined is the input of RenderCombined.
@@ -33,25 +36,28 @@ type Combined struct {
 	Certificate *Certificate // appended when not nil
 }
 
-// RenderCombined returns one PDF with a section per document (name, page count, SHA-256 of
-// the original and each signer's stamp), followed by the certificate when one is given.
-// NOTE: uploaded PDF pages are summarised, not copied, because fpdf cannot import pages.
+// RenderCombined returns one PDF with, for each document, its pages (when Section.PDF is
+// set) followed by a signature page that names the document, its page count, the SHA-256
+// of the original and each signer's stamp. The certificate follows when one is given.
+// A file whose pages cannot be copied (encrypted or malformed) makes the whole output fall
+// back to signature pages only, so the result is always a valid PDF.
 func RenderCombined(c Combined) ([]byte, error) {
+	out, err := renderCombined(c, true)
+	if err == nil {
+		return out, nil
+	}
+	return renderCombined(c, false)
+}
+
+func renderCombined(c Combined, copyPages bool) ([]byte, error) {
 	w := newWriter(c.Subject, c.Created)
 	for _, s := range c.Sections {
-		w.f.AddPage()
-		w.heading(s.Name)
-		w.field("Envelope", c.EnvelopeID)
-		w.field("Document ID", s.DocumentID)
-		w.field("Pages", fmt.Sprint(s.Pages))
-		w.field("SHA-256", s.SHA256)
-		w.subheading("Signatures")
-		if len(s.Stamps) == 0 {
-			w.paragraph("No recipient has acted on this document yet.")
+		if copyPages && len(s.PDF) > 0 {
+			if _, err := w.importPages(s.PDF); err != nil {
+				return nil, fmt.Errorf("copy pages of document %s: %w", s.DocumentID, err)
+			}
 		}
-		for _, st := range s.Stamps {
-			w.stamp(st)
-		}
+		w.signaturePage(c.EnvelopeID, s)
 	}
 	if c.Certificate != nil {
 		w.certificate(*c.Certificate)
@@ -61,6 +67,22 @@ func RenderCombined(c Combined) ([]byte, error) {
 		w.paragraph("The envelope has no documents.")
 	}
 	return w.bytes()
+}
+
+func (w *writer) signaturePage(envelopeID string, s Section) {
+	w.f.AddPageFormat("P", fpdfSize(pageWidth, pageHeight))
+	w.heading(s.Name)
+	w.field("Envelope", envelopeID)
+	w.field("Document ID", s.DocumentID)
+	w.field("Pages", fmt.Sprint(s.Pages))
+	w.field("SHA-256", s.SHA256)
+	w.subheading("Signatures")
+	if len(s.Stamps) == 0 {
+		w.paragraph("No recipient has acted on this document yet.")
+	}
+	for _, st := range s.Stamps {
+		w.stamp(st)
+	}
 }
 
 func (w *writer) stamp(st Stamp) {

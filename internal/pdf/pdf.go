@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+	"codeberg.org/go-pdf/fpdf/contrib/gofpdi"
 )
 
 // Page geometry in millimetres (A4 portrait).
 const (
 	pageWidth   = 210.0
+	pageHeight  = 297.0
 	margin      = 20.0
 	textWidth   = pageWidth - 2*margin
 	lineHeight  = 5.5
@@ -26,8 +28,14 @@ const (
 
 // writer wraps fpdf with the helpers every document here uses.
 type writer struct {
-	f  *fpdf.Fpdf
-	tr func(string) string
+	f        *fpdf.Fpdf
+	tr       func(string) string
+	importer *gofpdi.Importer
+	imported map[int]bool // page numbers copied from another PDF, which get no footer
+}
+
+func fpdfSize(width, height float64) fpdf.SizeType {
+	return fpdf.SizeType{Wd: width, Ht: height}
 }
 
 // newWriter starts a document whose metadata dates are created, so output is reproducible.
@@ -39,10 +47,13 @@ func newWriter(title string, created time.Time) *writer {
 	f.SetModificationDate(created)
 	f.SetCatalogSort(true)
 	f.SetProducer(producerTag, false)
-	w := &writer{f: f, tr: f.UnicodeTranslatorFromDescriptor("")}
+	w := &writer{f: f, tr: f.UnicodeTranslatorFromDescriptor(""), imported: map[int]bool{}}
 	f.SetTitle(w.tr(title), false)
 	f.AliasNbPages("{nb}")
 	f.SetFooterFunc(func() {
+		if w.imported[f.PageNo()] {
+			return
+		}
 		f.SetY(-15)
 		f.SetFont("Helvetica", "I", 8)
 		f.CellFormat(0, 10, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "C", false, 0, "")

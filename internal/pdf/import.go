@@ -1,0 +1,45 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"codeberg.org/go-pdf/fpdf/contrib/gofpdi"
+)
+
+// mmPerPoint converts PDF points (1/72 inch) to the millimetres this package draws in.
+const mmPerPoint = 25.4 / 72
+
+// importPages copies every page of a PDF into w, each on a page of its own size, and
+// returns how many it copied. gofpdi panics on some malformed files, so a panic becomes an
+// error. One importer serves the whole document because gofpdi names templates per
+// importer, and two importers would overwrite each other's templates in fpdf.
+func (w *writer) importPages(data []byte) (pages int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("import pdf pages: %v", r)
+		}
+	}()
+	if w.importer == nil {
+		w.importer = gofpdi.NewImporter()
+	}
+	var source io.ReadSeeker = bytes.NewReader(data)
+	first := w.importer.ImportPageFromStream(w.f, &source, 1, "/MediaBox")
+	sizes := w.importer.GetPageSizes()
+	for page := 1; page <= len(sizes); page++ {
+		tpl := first
+		if page > 1 {
+			tpl = w.importer.ImportPageFromStream(w.f, &source, page, "/MediaBox")
+		}
+		box := sizes[page]["/MediaBox"]
+		width, height := box["w"]*mmPerPoint, box["h"]*mmPerPoint
+		if width <= 0 || height <= 0 {
+			return page - 1, fmt.Errorf("import pdf pages: page %d has no MediaBox", page)
+		}
+		w.f.AddPageFormat("P", fpdfSize(width, height))
+		w.imported[w.f.PageNo()] = true
+		w.importer.UseImportedTemplate(w.f, tpl, 0, 0, width, height)
+	}
+	return len(sizes), w.f.Error()
+}
