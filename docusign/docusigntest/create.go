@@ -297,7 +297,7 @@ func checkCustomField(name, value flexString) *Error {
 }
 
 // applyExpiration reads notification.expirations, which Docusign honours only together with
-// useAccountDefaults "false"; otherwise the account default of 120 days applies.
+// useAccountDefaults "false". Otherwise the account default of 120 days applies.
 func applyExpiration(e *envelope, n *notificationIn) *Error {
 	if n == nil || n.Expirations == nil || n.UseAccountDefaults != "false" ||
 		n.Expirations.ExpireEnabled != "true" {

@@ -21,7 +21,7 @@ const (
 )
 
 // ExpiredVoidReason is the void reason of an envelope that expired.
-// NOTE: Docusign's exact wording for expiry voids was not available; clients should tell
+// NOTE: Docusign's exact wording for expiry voids was not available. Clients should tell
 // expiry apart by this text only in tests against the simulator.
 const ExpiredVoidReason = "Envelope has expired."
 
@@ -179,7 +179,7 @@ func (s *Server) envelopeOut(e *envelope, include map[string]bool) map[string]an
 	return out
 }
 
-// times returns the envelope's timestamps by wire name; unset ones are zero.
+// times returns the envelope's timestamps by wire name. Unset ones are zero.
 func (e *envelope) times() map[string]time.Time {
 	return map[string]time.Time{
 		"createdDateTime": e.created, "lastModifiedDateTime": e.lastModified,

@@ -54,7 +54,7 @@ func (s *Server) updateEnvelope(_ http.ResponseWriter, c *restCall) (int, any, *
 }
 
 // resend sends the envelope again to the recipients whose turn it is.
-// NOTE: the wrong-state error code is unconfirmed; the message is the one reported by
+// NOTE: the wrong-state error code is unconfirmed. The message is the one reported by
 // Docusign users.
 func (s *Server) resend(e *envelope, now time.Time) *Error {
 	switch e.status {

@@ -7,7 +7,7 @@ import (
 // Fault makes the next requests of one operation fail, for testing client retries and
 // error handling. Faults apply before authentication and are not counted against limits.
 type Fault struct {
-	// Op is the operation to fail, one of the Op constants; empty matches every REST and
+	// Op is the operation to fail, one of the Op constants. Empty matches every REST and
 	// OAuth operation.
 	Op string
 	// Status is the HTTP status to return, e.g. 500 or 503.
@@ -16,13 +16,13 @@ type Fault struct {
 	// UNSPECIFIED_ERROR with a generic message.
 	ErrorCode string
 	Message   string
-	// RawBody replaces the JSON body, e.g. with an HTML error page; ContentType goes with it
+	// RawBody replaces the JSON body, e.g. with an HTML error page. ContentType goes with it
 	// and defaults to text/html.
 	RawBody     string
 	ContentType string
 	// RetryAfter is sent as the Retry-After header when not empty.
 	RetryAfter string
-	// Times is how many requests fail; zero means one.
+	// Times is how many requests fail. Zero means one.
 	Times int
 }
 

@@ -48,7 +48,7 @@ func invalidParameter(detail string) *Error {
 }
 
 func errEnvelopeNotFound() *Error {
-	// Docusign's spec declares every error 400; its general docs table says 404. The spec wins.
+	// Docusign's spec declares every error 400. Its general docs table says 404. The spec wins.
 	return newAPIError(http.StatusBadRequest, "ENVELOPE_DOES_NOT_EXIST",
 		"The envelope specified either does not exist or you have no rights to it.")
 }
@@ -77,7 +77,7 @@ type restCall struct {
 }
 
 // restHandler serves one REST operation with s.mu held. It returns the status and body to
-// send as JSON, or an error; a handler that writes bytes itself returns status 0.
+// send as JSON, or an error. A handler that writes bytes itself returns status 0.
 type restHandler func(w http.ResponseWriter, c *restCall) (int, any, *Error)
 
 func (s *Server) routes() http.Handler {
@@ -153,7 +153,7 @@ func (s *Server) rest(op string, h restHandler) http.Handler {
 	})
 }
 
-// logCall logs one served request by operation and ids; it never logs tokens or bodies.
+// logCall logs one served request by operation and ids. It never logs tokens or bodies.
 func (s *Server) logCall(r *http.Request, op string, status int, errorCode string) {
 	attrs := []any{"op", op, "method", r.Method, "status", status}
 	if errorCode != "" {

@@ -19,7 +19,7 @@ func (s *Server) send(e *envelope, now time.Time) *Error {
 }
 
 // route sends the envelope to every recipient of the current routing order who has not had
-// it yet. Carbon copies on the way are sent too; they do not hold up routing.
+// it yet. Carbon copies on the way are sent too. They do not hold up routing.
 func (s *Server) route(e *envelope, now time.Time) {
 	current := e.currentRoutingOrder()
 	if current == 0 {
@@ -162,7 +162,7 @@ func (s *Server) Open(envelopeID, recipientID string) error {
 	return nil
 }
 
-// Sign signs for a recipient whose routing turn has come, and routes the envelope on; the
+// Sign signs for a recipient whose routing turn has come, and routes the envelope on. The
 // last signature completes it. A recipient out of routing order gets RECIPIENT_NOT_IN_SEQUENCE.
 func (s *Server) Sign(envelopeID, recipientID string) error {
 	s.mu.Lock()

@@ -142,7 +142,7 @@ func parsePage(v url.Values, limit int) (pageQuery, *Error) {
 }
 
 // dateLayouts are the date forms accepted for from_date and to_date. Docusign accepts any
-// form .NET parses; times without an offset are taken as UTC here.
+// form .NET parses. Times without an offset are taken as UTC here.
 var dateLayouts = []string{
 	time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04",
 	"2006-01-02", "01/02/2006 15:04:05", "01/02/2006",

@@ -40,7 +40,7 @@ func (s *Server) seedTemplates() {
 }
 
 // seedTemplateList returns the engagement letter, mutual NDA and internal approval
-// templates; letter is the engagement letter PDF.
+// templates. Letter is the engagement letter PDF.
 func seedTemplateList(letter []byte) []Template {
 	return []Template{
 		{

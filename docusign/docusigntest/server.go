@@ -28,7 +28,7 @@ const (
 // Options configures a simulator. The zero value gives one consented user in one account,
 // the default limits, three seed templates and the wall clock.
 type Options struct {
-	// Addr is the TCP address to listen on; it must be a loopback address. Default "127.0.0.1:0".
+	// Addr is the TCP address to listen on. It must be a loopback address. Default "127.0.0.1:0".
 	Addr string
 	// TLS serves HTTPS with a self-signed certificate (see Server.CertificatePEM). The
 	// official SDKs build the token and userinfo URLs as "https://" + host, so they need it.
@@ -47,7 +47,7 @@ type Options struct {
 	LimitStatus int
 	// SendRetryAfter adds a Retry-After header (seconds) to limit errors. Docusign documents none.
 	SendRetryAfter bool
-	// EnvelopeLimits sets per-envelope request thresholds; zero fields are off.
+	// EnvelopeLimits sets per-envelope request thresholds. Zero fields are off.
 	EnvelopeLimits EnvelopeLimits
 
 	// VoidReasonOptional accepts a void without voidedReason. By default it is rejected.
@@ -61,7 +61,7 @@ type Options struct {
 	// 2048-bit key per server.
 	PrivateKeyPEM []byte
 
-	// Accounts are extra accounts; the primary user belongs to each of them. An account with
+	// Accounts are extra accounts. The primary user belongs to each of them. An account with
 	// Default set becomes the primary user's default account.
 	Accounts []Account
 	// Users are extra users besides the primary one.
@@ -94,7 +94,7 @@ type User struct {
 	ID    string // GUID; generated when empty
 	Name  string
 	Email string
-	// AccountIDs lists the user's accounts; the first is the default. Empty means the
+	// AccountIDs lists the user's accounts. The first is the default. Empty means the
 	// primary account only.
 	AccountIDs []string
 	// NoConsent makes the token endpoint reject this user with consent_required.
@@ -305,7 +305,7 @@ func (s *Server) Advance(d time.Duration) {
 	s.clockOffset += d
 }
 
-// now returns the simulator time; callers hold s.mu.
+// now returns the simulator time. Callers hold s.mu.
 func (s *Server) now() time.Time {
 	clock := s.opts.Clock
 	if clock == nil {

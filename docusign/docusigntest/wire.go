@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// flexString is a wire scalar. Docusign sends booleans, numbers and ids as JSON strings; on
+// flexString is a wire scalar. Docusign sends booleans, numbers and ids as JSON strings. On
 // input it also accepts JSON numbers and booleans, as Docusign's own parser does.
 type flexString string
 
@@ -34,7 +34,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Request bodies. Only the fields the simulator acts on are declared; the rest are ignored.
+// Request bodies. Only the fields the simulator acts on are declared. The rest are ignored.
 
 type envelopeDefinitionIn struct {
 	Status             flexString        `json:"status"`

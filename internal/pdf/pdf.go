@@ -151,7 +151,7 @@ func plainText(src Source) (string, bool) {
 	return "", false
 }
 
-// stripTags removes HTML tags and collapses blank lines; it is a preview, not a parser.
+// stripTags removes HTML tags and collapses blank lines. It is a preview, not a parser.
 func stripTags(html string) string {
 	var b strings.Builder
 	inTag := false
