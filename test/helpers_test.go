@@ -205,15 +205,23 @@ func (p *process) stop(t *testing.T) {
 // waitForLogField waits until a JSON log line on stderr has msg and returns its field.
 func (p *process) waitForLogField(t *testing.T, msg, field string) string {
 	t.Helper()
+	entry := p.waitForLogMessage(t, msg)
+	v, ok := entry[field].(string)
+	if !ok {
+		t.Fatalf("log line %q has no string field %q: %v", msg, field, entry)
+	}
+	return v
+}
+
+// waitForLogMessage waits until a JSON log line on stderr has msg and returns it.
+func (p *process) waitForLogMessage(t *testing.T, msg string) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, line := range strings.Split(p.stderr.String(), "\n") {
 			var entry map[string]any
-			if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != msg {
-				continue
-			}
-			if v, ok := entry[field].(string); ok {
-				return v
+			if json.Unmarshal([]byte(line), &entry) == nil && entry["msg"] == msg {
+				return entry
 			}
 		}
 		select {
@@ -222,8 +230,8 @@ func (p *process) waitForLogField(t *testing.T, msg, field string) string {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("no log line %q with field %q within 30 s; stderr:\n%s", msg, field, p.stderr)
-	return ""
+	t.Fatalf("no log line %q within 30 s; stderr:\n%s", msg, p.stderr)
+	return nil
 }
 
 // runCommand runs name with args and env under a timeout and returns its outputs and
