@@ -289,7 +289,7 @@ func checkRedirectURI(s *envSetting) string {
 		return ""
 	}
 	return fmt.Sprintf("%s %q is not an absolute http(s) URL: use a redirect URI registered "+
-		"for the integration key, e.g. https://developers.docusign.com/platform/auth/consent",
+		"for the integration key, e.g. http://localhost:8080/callback",
 		s.name(), truncate(s.value, 80))
 }
 
