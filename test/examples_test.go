@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -182,5 +183,22 @@ func checkNineTools(t *testing.T, example, stdout, stderr string, code int) {
 	inspectorResult(t, stdout, stderr, code, &list)
 	if len(list.Tools) != 9 {
 		t.Errorf("Inspector with examples/%s listed %d tools, want 9", example, len(list.Tools))
+	}
+}
+
+// TestExampleGoClient runs examples/go-client as written against the built binary.
+func TestExampleGoClient(t *testing.T) {
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	stdout, stderr, code := runCommandIn(t, repoRoot(), 3*time.Minute, os.Environ(), goTool,
+		"run", "./examples/go-client", "-server", binaryPath)
+	if code != 0 {
+		t.Fatalf("go run ./examples/go-client exited with %d\nstdout:\n%s\nstderr:\n%s",
+			code, stdout, stderr)
+	}
+	if n := strings.Count(stdout, "tool: "); n != 9 {
+		t.Errorf("example printed %d tools, want 9:\n%s", n, stdout)
+	}
+	if !strings.Contains(stdout, "template: ") {
+		t.Errorf("example printed no templates:\n%s", stdout)
 	}
 }

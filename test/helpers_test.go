@@ -243,9 +243,17 @@ func (p *process) waitForLogMessage(t *testing.T, msg string) map[string]any {
 func runCommand(t *testing.T, timeout time.Duration, env []string, name string,
 	args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runCommandIn(t, "", timeout, env, name, args...)
+}
+
+// runCommandIn is runCommand in the working directory dir; empty means the current one.
+func runCommandIn(t *testing.T, dir string, timeout time.Duration, env []string, name string,
+	args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
 	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
