@@ -28,6 +28,7 @@ func main() {
 	}
 }
 
+// run starts the server, lists its tools and prints the simulator's templates.
 func run(ctx context.Context, serverPath string) error {
 	c, err := client.NewStdioMCPClient(serverPath, nil, "serve", "--simulator",
 		"--log-level", "warn")
@@ -49,6 +50,11 @@ func run(ctx context.Context, serverPath string) error {
 	for _, tool := range tools.Tools {
 		fmt.Println("tool:", tool.Name)
 	}
+	return printTemplates(ctx, c)
+}
+
+// printTemplates calls list_templates and prints each template's id and name.
+func printTemplates(ctx context.Context, c *client.Client) error {
 	res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{
 		Name: "list_templates", Arguments: map[string]any{}}})
 	if err != nil {
