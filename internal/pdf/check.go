@@ -94,7 +94,9 @@ func readXRef(data []byte, offset int) (map[int]int, string, error) {
 			if _, err := fmt.Sscanf(strings.TrimSpace(lines[i]), "%d %d %s", &at, &gen, &kind); err != nil {
 				return nil, "", fmt.Errorf("invalid pdf: bad xref entry %q", lines[i])
 			}
-			if kind == "n" {
+			// Some producers (macOS Quartz among them) mark unused objects as in use at
+			// offset 0. Readers treat them as null objects, and so does this check.
+			if kind == "n" && at > 0 {
 				if at >= len(data) {
 					return nil, "", fmt.Errorf("invalid pdf: object %d offset %d is past the end",
 						first+n, at)

@@ -39,12 +39,29 @@ type Combined struct {
 // RenderCombined returns one PDF with, for each document, its pages (when Section.PDF is
 // set) followed by a signature page that names the document, its page count, the SHA-256
 // of the original and each signer's stamp. The certificate follows when one is given.
-// A file whose pages cannot be copied (encrypted or malformed) makes the whole output fall
-// back to signature pages only, so the result is always a valid PDF.
+// Files that fail the importable check keep only their signature page. If copying still
+// fails or takes longer than importTimeout, the whole output falls back to signature pages
+// only, so the result is always a valid PDF.
 func RenderCombined(c Combined) ([]byte, error) {
-	out, err := renderCombined(c, true)
-	if err == nil {
-		return out, nil
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := renderCombined(c, true)
+		done <- result{out, err}
+	}()
+	timer := time.NewTimer(importTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			return r.out, nil
+		}
+	case <-timer.C:
+		// NOTE: the copying goroutine cannot be stopped and keeps running until gofpdi
+		// returns; the importable check exists so that this path stays unused.
 	}
 	return renderCombined(c, false)
 }
@@ -52,7 +69,7 @@ func RenderCombined(c Combined) ([]byte, error) {
 func renderCombined(c Combined, copyPages bool) ([]byte, error) {
 	w := newWriter(c.Subject, c.Created)
 	for _, s := range c.Sections {
-		if copyPages && len(s.PDF) > 0 {
+		if copyPages && importable(s.PDF) {
 			if _, err := w.importPages(s.PDF); err != nil {
 				return nil, fmt.Errorf("copy pages of document %s: %w", s.DocumentID, err)
 			}

@@ -4,12 +4,43 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
+	"time"
 
 	"codeberg.org/go-pdf/fpdf/contrib/gofpdi"
 )
 
 // mmPerPoint converts PDF points (1/72 inch) to the millimetres this package draws in.
 const mmPerPoint = 25.4 / 72
+
+// importTimeout bounds how long RenderCombined waits for gofpdi before it falls back.
+const importTimeout = 10 * time.Second
+
+var xrefStream = regexp.MustCompile(`^\d+\s+\d+\s+obj\s*<<[^>]*/Type\s*/XRef`)
+
+// importable reports whether gofpdi can be trusted with data. gofpdi (v1.0.16) loops
+// forever on a file without startxref, so only files whose startxref points at a valid
+// cross-reference table or at a cross-reference stream qualify, and encrypted files do not.
+func importable(data []byte) bool {
+	m := startXRef.FindSubmatch(bytes.TrimRight(data, "\r\n "))
+	if !bytes.HasPrefix(data, []byte("%PDF-")) || m == nil {
+		return false
+	}
+	offset, err := strconv.Atoi(string(m[1]))
+	if err != nil || offset >= len(data) {
+		return false
+	}
+	tail := data[len(data)-min(len(data), 2048):]
+	if bytes.Contains(tail, []byte("/Encrypt")) {
+		return false
+	}
+	if bytes.HasPrefix(data[offset:], []byte("xref")) {
+		_, err := Check(data)
+		return err == nil
+	}
+	return xrefStream.Match(data[offset:min(len(data), offset+1024)])
+}
 
 // importPages copies every page of a PDF into w, each on a page of its own size, and
 // returns how many it copied. gofpdi panics on some malformed files, so a panic becomes an

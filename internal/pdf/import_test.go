@@ -1,6 +1,8 @@
 package pdf
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,10 +36,15 @@ func TestCombinedCopiesPages(t *testing.T) {
 			}},
 		{name: "with certificate", wantPages: 2 + 1 + 1, wantAnchor: true, cert: &cert,
 			sections: []Section{{DocumentID: "1", Name: "Letter", Pages: 2, PDF: letter}}},
-		{name: "broken pdf falls back", wantPages: 2,
+		{name: "unsafe pdf keeps its signature page", wantPages: 2 + 1 + 1, wantAnchor: true,
 			sections: []Section{
 				{DocumentID: "1", Name: "Letter", Pages: 2, PDF: letter},
 				{DocumentID: "2", Name: "Broken", Pages: 1, PDF: []byte("%PDF-1.4 not really")},
+			}},
+		{name: "import failure falls back", wantPages: 2,
+			sections: []Section{
+				{DocumentID: "1", Name: "Letter", Pages: 2, PDF: letter},
+				{DocumentID: "2", Name: "No root", Pages: 1, PDF: pdfWithMissingRoot()},
 			}},
 		{name: "no pdf given", wantPages: 1,
 			sections: []Section{{DocumentID: "1", Name: "Letter", Pages: 2}}},
@@ -121,4 +128,68 @@ func pdfText(t *testing.T, data []byte) (string, bool) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out), true
+}
+
+func TestImportable(t *testing.T) {
+	letter, err := RenderEngagementLetter(sampleLetter())
+	if err != nil {
+		t.Fatalf("render letter: %v", err)
+	}
+	noXRef := "%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n" +
+		"2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n" +
+		"3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]>> endobj\n" +
+		"trailer <</Root 1 0 R>>\n%%EOF\n"
+	encrypted := append(bytes.Clone(letter[:len(letter)-6]),
+		[]byte("/Encrypt 9 0 R\n%%EOF\n")...)
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{name: "fpdf output", data: letter, want: true},
+		{name: "missing root passes", data: pdfWithMissingRoot(), want: true},
+		{name: "no xref", data: []byte(noXRef)},
+		{name: "not a pdf", data: []byte("hello")},
+		{name: "encrypted", data: encrypted},
+		{name: "xref stream", want: true, data: []byte("%PDF-1.5\n" +
+			"7 0 obj\n<< /Type /XRef /Size 8 /W [1 2 1] >>\nstream\nx\nendstream\nendobj\n" +
+			"startxref\n9\n%%EOF\n")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := importable(tt.data); got != tt.want {
+				t.Errorf("importable = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCombinedSkipsUnsafePDF renders a PDF without a cross-reference table, on which
+// gofpdi would loop forever, and expects only its signature page.
+func TestCombinedSkipsUnsafePDF(t *testing.T) {
+	noXRef := "%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n" +
+		"trailer <</Root 1 0 R>>\n%%EOF\n"
+	data, err := RenderCombined(Combined{EnvelopeID: "e-3", Created: created,
+		Sections: []Section{{DocumentID: "1", Name: "Tiny", Pages: 1, PDF: []byte(noXRef)}}})
+	if err != nil {
+		t.Fatalf("RenderCombined: %v", err)
+	}
+	if info, err := Check(data); err != nil || info.Pages != 1 {
+		t.Errorf("Check = %+v, %v; want a valid one-page PDF", info, err)
+	}
+}
+
+// pdfWithMissingRoot returns a PDF with a valid cross-reference table whose trailer names a
+// catalog that does not exist, so it passes importable but gofpdi cannot read its pages.
+func pdfWithMissingRoot() []byte {
+	var buf bytes.Buffer
+	buf.WriteString("%PDF-1.4\n")
+	offset := buf.Len()
+	buf.WriteString("1 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n")
+	xref := buf.Len()
+	buf.WriteString("xref\n0 2\n0000000000 65535 f \n")
+	buf.WriteString(fmt.Sprintf("%010d 00000 n \n", offset))
+	buf.WriteString("trailer\n<< /Size 2 /Root 9 0 R >>\n")
+	buf.WriteString(fmt.Sprintf("startxref\n%d\n%%%%EOF\n", xref))
+	return buf.Bytes()
 }
