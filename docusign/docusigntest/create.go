@@ -88,6 +88,12 @@ func (s *Server) buildEnvelope(def *envelopeDefinitionIn, c *restCall,
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range docs {
+		if e.document(d.id) != nil {
+			return nil, invalidParameter(fmt.Sprintf(
+				"documentId %q is already used by a document of the template.", d.id))
+		}
+	}
 	e.documents = append(e.documents, docs...)
 	if def.Recipients != nil {
 		recipients, err := parseRecipients(def.Recipients)

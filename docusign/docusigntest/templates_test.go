@@ -158,3 +158,17 @@ func TestAddTemplate(t *testing.T) {
 		t.Errorf("AddTemplate accepted a non-integer recipient id")
 	}
 }
+
+func TestCreateFromTemplateDuplicateDocument(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	resp := call(t, s, token, "POST", "/envelopes", map[string]any{
+		"templateId": MutualNDATemplateID, "status": "created",
+		"documents": []map[string]any{{"documentId": "1", "name": "Annex.txt",
+			"documentBase64": b64("annex")}},
+	})
+	if resp.status != http.StatusBadRequest || resp.errorCode(t) != "INVALID_REQUEST_PARAMETER" {
+		t.Errorf("got %d %s, want 400 INVALID_REQUEST_PARAMETER for documentId 1 twice",
+			resp.status, resp.body)
+	}
+}
