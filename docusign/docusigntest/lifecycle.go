@@ -41,6 +41,7 @@ func (s *Server) complete(e *envelope, now time.Time) {
 		if r.kind == kindCarbonCopy {
 			if r.sent.IsZero() {
 				r.sent = now
+				e.addEvent(now, "Sent Invitations", r.id)
 			}
 			r.status = StatusCompleted
 		}
