@@ -27,7 +27,7 @@ func TestEventsHistory(t *testing.T) {
 		actions = append(actions, e.Action)
 	}
 	want := "Envelope Created,Envelope Sent,Sent Invitations,Certified Delivered,Signed," +
-		"Sent Invitations,Sent Invitations,Certified Delivered,Signed,Envelope Completed"
+		"Sent Invitations,Certified Delivered,Signed,Sent Invitations,Envelope Completed"
 	if got := strings.Join(actions, ","); got != want {
 		t.Errorf("events = %s, want %s", got, want)
 	}
