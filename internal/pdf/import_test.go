@@ -82,6 +82,7 @@ func TestCombinedCopiesReferencePDFs(t *testing.T) {
 	if len(matches) == 0 {
 		t.Skipf("no reference PDFs in %s", dir)
 	}
+
 	var sections []Section
 	wantPages := 0
 	for i, path := range matches {
@@ -94,6 +95,7 @@ func TestCombinedCopiesReferencePDFs(t *testing.T) {
 		sections = append(sections, Section{DocumentID: itoa(i + 1),
 			Name: filepath.Base(path), Pages: pages, SHA256: SHA256Hex(data), PDF: data})
 	}
+
 	out, err := renderCombined(Combined{EnvelopeID: "e-2", Subject: "Samples",
 		Created: created, Sections: sections}, true)
 	if err != nil {
