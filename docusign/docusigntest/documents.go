@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ys88io/docusign-mcp/internal/pdf"
 )
@@ -30,7 +31,7 @@ func (s *Server) listDocuments(_ http.ResponseWriter, c *restCall) (int, any, *E
 func (e *envelope) documentsOut(withSize bool) []documentOut {
 	out := make([]documentOut, 0, len(e.documents)+1)
 	for _, d := range e.documents {
-		n := documentPages(d.content)
+		n := e.pages(d)
 		pages := make([]pageOut, 0, n)
 		for i := 1; i <= n; i++ {
 			pages = append(pages, pageOut{PageID: pageGUID(d.guid, i), Sequence: itoa(i),
@@ -59,12 +60,23 @@ func pageGUID(docGUID string, page int) string {
 	return docGUID[:24] + fmt.Sprintf("%012d", page)
 }
 
-// documentPages returns the page count of a stored document as the simulator serves it.
-func documentPages(content []byte) int {
-	if isPDF(content) {
-		return pdf.PageCount(content)
+// documentPages returns the page count of a document as the simulator serves it: the
+// PDF's own pages, or those of the rendering of any other file.
+func documentPages(name string, content []byte, created time.Time) int {
+	body, err := asPDF(name, documentExtension("", name, content), content, created)
+	if err != nil {
+		return 1
 	}
-	return 1
+	return pdf.PageCount(body)
+}
+
+// asPDF returns a PDF upload as it is and renders any other file.
+func asPDF(name, ext string, content []byte, created time.Time) ([]byte, error) {
+	if isPDF(content) {
+		return content, nil
+	}
+	return pdf.RenderDocument(pdf.Source{Name: name, Extension: ext, Content: content},
+		created)
 }
 
 func isPDF(content []byte) bool { return bytes.HasPrefix(content, []byte("%PDF-")) }
@@ -141,13 +153,30 @@ func (e *envelope) document(id string) *document {
 }
 
 func (s *Server) contentFile(e *envelope, d *document) (*downloadFile, error) {
-	name := fileName(d.name)
-	if isPDF(d.content) {
-		return &downloadFile{name: name, contentType: "application/pdf", body: d.content}, nil
+	body, err := e.documentPDF(d)
+	return &downloadFile{name: fileName(d.name), contentType: "application/pdf", body: body}, err
+}
+
+// documentPDF returns the document as a PDF and caches a rendering, which depends only on
+// the document and the envelope's creation time.
+func (e *envelope) documentPDF(d *document) ([]byte, error) {
+	if d.rendered == nil {
+		body, err := asPDF(d.name, d.ext, d.content, e.created)
+		if err != nil {
+			return nil, err
+		}
+		d.rendered = body
 	}
-	body, err := pdf.RenderDocument(pdf.Source{Name: d.name, Extension: d.ext,
-		Content: d.content}, e.created)
-	return &downloadFile{name: name, contentType: "application/pdf", body: body}, err
+	return d.rendered, nil
+}
+
+// pages returns the page count of the document as served, 1 if it cannot be rendered.
+func (e *envelope) pages(d *document) int {
+	body, err := e.documentPDF(d)
+	if err != nil {
+		return 1
+	}
+	return pdf.PageCount(body)
 }
 
 func (s *Server) combinedFile(e *envelope, withCert bool) (*downloadFile, error) {
@@ -159,7 +188,7 @@ func (s *Server) combinedFile(e *envelope, withCert bool) (*downloadFile, error)
 		}
 		in.Sections = append(in.Sections, pdf.Section{
 			DocumentID: d.id, Name: d.name, SHA256: pdf.SHA256Hex(d.content),
-			Pages: documentPages(file.body), Stamps: e.stamps(), PDF: file.body,
+			Pages: pdf.PageCount(file.body), Stamps: e.stamps(), PDF: file.body,
 		})
 	}
 	if withCert {

@@ -176,3 +176,23 @@ func TestGetDocumentUnknown(t *testing.T) {
 		t.Errorf("got %d %s, want 400 DOCUMENT_DOES_NOT_EXIST", resp.status, resp.body)
 	}
 }
+
+func TestLongTextDocumentPages(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	body := twoSignerEnvelope("sent")
+	body["documents"] = []map[string]any{{"documentId": "1", "name": "Terms.txt",
+		"documentBase64": b64(strings.Repeat("A clause of the terms.\n", 200))}}
+	id := createEnvelope(t, s, token, body)
+	list := call(t, s, token, "GET", "/envelopes/"+id+"/documents", nil).json(t)
+	pages := list["envelopeDocuments"].([]any)[0].(map[string]any)["pages"].([]any)
+	download := call(t, s, token, "GET", "/envelopes/"+id+"/documents/1", nil)
+	info, err := pdf.Check(download.body)
+	if err != nil {
+		t.Fatalf("download is not a valid PDF: %v", err)
+	}
+	if info.Pages < 2 || len(pages) != info.Pages {
+		t.Errorf("listed pages = %d, downloaded pages = %d, want the same count above 1",
+			len(pages), info.Pages)
+	}
+}

@@ -53,12 +53,13 @@ type envelope struct {
 }
 
 type document struct {
-	id      string
-	guid    string
-	name    string
-	ext     string
-	content []byte
-	order   int
+	id       string
+	guid     string
+	name     string
+	ext      string
+	content  []byte
+	order    int
+	rendered []byte // the PDF served for content, built on first use
 }
 
 type recipient struct {

@@ -47,6 +47,7 @@ type template struct {
 	created  time.Time
 	modified time.Time
 	owner    *user
+	pages    map[string]int // page count by document id, as the documents are served
 }
 
 // AddTemplate stores a template in the primary account and returns its id.
@@ -65,9 +66,13 @@ func (s *Server) AddTemplate(t Template) (string, error) {
 		}
 	}
 	now := s.now()
+	pages := map[string]int{}
+	for _, d := range t.Documents {
+		pages[d.ID] = documentPages(d.Name, d.Content, now)
+	}
 	owner := s.state.users[s.state.primaryUserID]
 	s.state.templates = append(s.state.templates,
-		&template{Template: t, created: now, modified: now, owner: owner})
+		&template{Template: t, created: now, modified: now, owner: owner, pages: pages})
 	return t.ID, nil
 }
 
@@ -193,7 +198,7 @@ func (s *Server) templateOut(t *template, accountID string,
 	include map[string]bool) map[string]any {
 	pages := 0
 	for _, d := range t.Documents {
-		pages += documentPages(d.Content)
+		pages += t.pages[d.ID]
 	}
 	out := map[string]any{
 		"templateId": t.ID, "name": t.Name, "description": t.Description,
@@ -218,7 +223,7 @@ func templateDocumentsOut(t *template) []map[string]any {
 	for i, d := range t.Documents {
 		docs = append(docs, map[string]any{
 			"documentId": d.ID, "name": d.Name, "order": itoa(i + 1),
-			"pages":         itoa(documentPages(d.Content)),
+			"pages":         itoa(t.pages[d.ID]),
 			"fileExtension": strings.TrimPrefix(path.Ext(d.Name), "."),
 			"uri":           "/templates/" + t.ID + "/documents/" + d.ID,
 			"display":       "inline", "includeInDownload": "true",
