@@ -91,8 +91,7 @@ func (s *Server) actingSigner(envelopeID, recipientID string) (*envelope, *recip
 		return nil, nil, err
 	}
 	if e.status != StatusSent && e.status != StatusDelivered {
-		return nil, nil, newAPIError(http.StatusBadRequest, "ENVELOPE_INVALID_STATUS",
-			"Invalid envelope status. Envelope status is not one of: Sent, Delivered.")
+		return nil, nil, errNotInProcess()
 	}
 	r := e.recipient(recipientID)
 	if r == nil {
@@ -202,8 +201,7 @@ func (s *Server) SignAll(envelopeID string) error {
 		}
 		next := nextSigner(e)
 		if next == nil {
-			return newAPIError(http.StatusBadRequest, "ENVELOPE_INVALID_STATUS",
-				fmt.Sprintf("Envelope is %s and has no signer left to sign.", e.status))
+			return errNotInProcess()
 		}
 		if _, _, err := s.actingSigner(envelopeID, next.id); err != nil {
 			return err
@@ -258,6 +256,11 @@ func (s *Server) Events(envelopeID string) ([]Event, error) {
 		return nil, err
 	}
 	return append([]Event(nil), e.events...), nil
+}
+
+func errNotInProcess() *Error {
+	return newAPIError(http.StatusBadRequest, "ENVELOPE_INVALID_STATUS",
+		"Invalid envelope status. Envelope status is not one of: Sent, Delivered.")
 }
 
 func errCannotVoid() *Error {

@@ -307,3 +307,12 @@ func TestControlHTTP(t *testing.T) {
 		t.Errorf("calls[%s] = %v, want 1", OpCreateEnvelope, calls[OpCreateEnvelope])
 	}
 }
+
+func TestSignAllDraft(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	id := createEnvelope(t, s, token, twoSignerEnvelope("created"))
+	if err := s.SignAll(id); errorCodeOf(err) != "ENVELOPE_INVALID_STATUS" {
+		t.Errorf("SignAll on a draft: err = %v, want ENVELOPE_INVALID_STATUS", err)
+	}
+}
