@@ -120,8 +120,10 @@ func (s *Server) open(e *envelope, r *recipient, now time.Time) {
 	r.status = StatusDelivered
 	r.delivered = now
 	e.addEvent(now, "Certified Delivered", r.id)
+	// Docusign marks an envelope delivered when every recipient has viewed it, so under
+	// sequential routing it stays sent until the last routing order has opened it.
 	for _, other := range e.recipients {
-		if other.kind == kindSigner && other.status == StatusSent {
+		if other.kind == kindSigner && (other.status == StatusSent || other.status == StatusCreated) {
 			return
 		}
 	}
@@ -150,7 +152,7 @@ func (s *Server) decline(e *envelope, r *recipient, now time.Time, reason string
 }
 
 // Open records that a recipient viewed the envelope, as when a signer opens the signing
-// link. The envelope becomes delivered once every signer it was sent to has opened it.
+// link. The envelope becomes delivered once every signer has opened it.
 func (s *Server) Open(envelopeID, recipientID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -48,8 +48,8 @@ func TestLifecycleRoutingOrder(t *testing.T) {
 	if err := s.Open(id, "1"); err != nil {
 		t.Fatalf("open recipient 1: %v", err)
 	}
-	if got := envelopeField(t, s, token, id, "status"); got != "delivered" {
-		t.Errorf("status after the only current signer opened = %v, want delivered", got)
+	if got := envelopeField(t, s, token, id, "status"); got != "sent" {
+		t.Errorf("status after signer 1 of 2 opened = %v, want sent", got)
 	}
 	clock.Add(time.Minute)
 	if err := s.Sign(id, "1"); err != nil {
@@ -65,6 +65,12 @@ func TestLifecycleRoutingOrder(t *testing.T) {
 		t.Errorf("carbon copy = %s before completion, want created", got)
 	}
 	clock.Add(time.Minute)
+	if err := s.Open(id, "2"); err != nil {
+		t.Fatalf("open recipient 2: %v", err)
+	}
+	if got := envelopeField(t, s, token, id, "status"); got != "delivered" {
+		t.Errorf("status after both signers opened = %v, want delivered", got)
+	}
 	if err := s.Sign(id, "2"); err != nil {
 		t.Fatalf("sign recipient 2: %v", err)
 	}
