@@ -105,12 +105,18 @@ type attemptResult struct {
 	rateLimitWait time.Duration
 }
 
-// attempt sends ep once, within the per-attempt timeout, and reports it to the observer.
+// attempt sends ep once, within the per-attempt timeout, and reports it to the observer. The
+// wait for an access token is bounded by ctx alone, because the token request has its own
+// attempts and timeouts.
 func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 	handle handler) attemptResult {
+	token, err := c.tokenFor(ctx, user, ep)
+	if err != nil {
+		return attemptResult{err: err, final: true}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
-	req, token, err := c.newRequest(ctx, user, ep)
+	req, err := c.newRequest(ctx, ep, token)
 	if err != nil {
 		return attemptResult{err: err, final: true}
 	}
@@ -169,16 +175,24 @@ func (c *Client) readResponse(ep *endpoint, httpResp *http.Response,
 	return attemptResult{resp: resp}
 }
 
-// newRequest builds the HTTP request, with the user's token when ep needs one.
-func (c *Client) newRequest(ctx context.Context, user string, ep *endpoint) (*http.Request,
-	string, error) {
+// tokenFor returns the user's access token when ep needs one, else "".
+func (c *Client) tokenFor(ctx context.Context, user string, ep *endpoint) (string, error) {
+	if !ep.auth {
+		return "", nil
+	}
+	return c.tokens.get(ctx, user)
+}
+
+// newRequest builds the HTTP request, with the bearer token when ep needs one.
+func (c *Client) newRequest(ctx context.Context, ep *endpoint, token string) (*http.Request,
+	error) {
 	var body io.Reader
 	if ep.body != nil {
 		body = bytes.NewReader(ep.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, ep.method, ep.url, body)
 	if err != nil {
-		return nil, "", fmt.Errorf("docusign %s: build request: %w", ep.operation, err)
+		return nil, fmt.Errorf("docusign %s: build request: %w", ep.operation, err)
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "application/json")
@@ -191,14 +205,10 @@ func (c *Client) newRequest(ctx context.Context, user string, ep *endpoint) (*ht
 	if !ep.auth {
 		req.Header.Set("Cache-Control", "no-store")
 		req.Header.Set("Pragma", "no-cache")
-		return req, "", nil
-	}
-	token, err := c.tokens.get(ctx, user)
-	if err != nil {
-		return nil, "", err
+		return req, nil
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	return req, token, nil
+	return req, nil
 }
 
 // networkError wraps a transport failure. It is ambiguous unless the request was idempotent
