@@ -122,8 +122,15 @@ func TestSimulatorEnvelopeLifecycle(t *testing.T) {
 		t.Errorf("ListStatusChanges = %d envelopes, want just %s", len(list.Envelopes), id)
 	}
 
-	if err := env.sim.SignAll(id); err != nil {
-		t.Fatalf("simulator SignAll: %v", err)
+	if err := env.sim.Open(id, "1"); err != nil {
+		t.Fatalf("simulator Open: %v", err)
+	}
+	got, _, err = env.client.Envelopes.Get(ctx, id, nil)
+	if err != nil || got.Status != "delivered" {
+		t.Fatalf("Get after the signer opened it = %v, %v; want delivered", got, err)
+	}
+	if err := env.sim.Sign(id, "1"); err != nil {
+		t.Fatalf("simulator Sign: %v", err)
 	}
 	got, _, err = env.client.Envelopes.Get(ctx, id, nil)
 	if err != nil || got.Status != "completed" {
