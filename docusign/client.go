@@ -263,7 +263,8 @@ func (c *Client) now() time.Time {
 type userKey struct{}
 
 // WithUser returns a context whose calls impersonate userID (a user GUID) instead of
-// Config.UserID. The user must have consented to the integration key.
+// Config.UserID. The user must have consented to the integration key, and Config.AccountID,
+// when set, must be one of the user's accounts.
 func WithUser(ctx context.Context, userID string) context.Context {
 	return context.WithValue(ctx, userKey{}, userID)
 }

@@ -41,7 +41,7 @@ type Document struct {
 	Pages              string `json:"pages,omitempty"`
 	URI                string `json:"uri,omitempty"`
 	RemoteURL          string `json:"remoteUrl,omitempty"`
-	TransformPdfFields string `json:"transformPdfFields,omitempty"`
+	TransformPDFFields string `json:"transformPdfFields,omitempty"`
 	IncludeInDownload  string `json:"includeInDownload,omitempty"`
 }
 
@@ -333,13 +333,13 @@ type EnvelopeDocument struct {
 }
 
 // Page is one page of an envelope document (the page definition). Height and Width are in
-// pixels at Dpi dots per inch.
+// pixels at DPI dots per inch.
 type Page struct {
 	PageID   string `json:"pageId,omitempty"`
 	Sequence string `json:"sequence,omitempty"`
 	Height   string `json:"height,omitempty"`
 	Width    string `json:"width,omitempty"`
-	Dpi      string `json:"dpi,omitempty"`
+	DPI      string `json:"dpi,omitempty"`
 }
 
 // EnvelopeTemplateResults is the response of Templates:list (the envelopeTemplateResults
