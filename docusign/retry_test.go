@@ -94,19 +94,23 @@ func TestRetryGetRecovers(t *testing.T) {
 		first     http.HandlerFunc
 		wantWait  time.Duration
 		retryDate bool
+		// hourlyReset makes the first response an hourly limit that resets in 20 seconds.
+		hourlyReset bool
 	}{
 		{"503 html", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte("<html>busy</html>"))
-		}, 200 * time.Millisecond, false},
-		{"500 json", status(500, "UNSPECIFIED_ERROR"), 200 * time.Millisecond, false},
-		{"retry-after seconds", status(503, "", "Retry-After", "7"), 7 * time.Second, false},
-		{"retry-after date", nil, 20 * time.Second, true},
+		}, 200 * time.Millisecond, false, false},
+		{"500 json", status(500, "UNSPECIFIED_ERROR"), 200 * time.Millisecond, false, false},
+		{"retry-after seconds", status(503, "", "Retry-After", "7"), 7 * time.Second, false,
+			false},
+		{"retry-after date", nil, 20 * time.Second, true, false},
+		{"hourly limit resets soon", nil, 20 * time.Second, false, true},
 		{"burst limit waits 30s", status(429, "BURST_APIINVOCATION_LIMIT_EXCEEDED"),
-			30 * time.Second, false},
+			30 * time.Second, false, false},
 		{"envelope polling burst", status(400, "Burst_Envelope_Polling_Limit_Exceeded"),
-			30 * time.Second, false},
+			30 * time.Second, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +119,11 @@ func TestRetryGetRecovers(t *testing.T) {
 			if tt.retryDate {
 				at := env.clock.Now().Add(20 * time.Second).Format(http.TimeFormat)
 				first = status(503, "", "Retry-After", at)
+			}
+			if tt.hourlyReset {
+				reset := env.clock.Now().Add(20 * time.Second).Unix()
+				first = status(400, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
+					"X-RateLimit-Reset", strconv.FormatInt(reset, 10))
 			}
 			seq := &sequence{handlers: []http.HandlerFunc{first, envelopeJSON("sent")}}
 			env.fake.setREST(seq.serve)
