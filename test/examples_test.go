@@ -27,6 +27,7 @@ type serverEntry struct {
 // loadExample reads the "docusign" server of an example configuration.
 func loadExample(t *testing.T, name string) serverEntry {
 	t.Helper()
+	trackSources(t)
 	data, err := os.ReadFile(filepath.Join(repoRoot(), "examples", name))
 	if err != nil {
 		t.Fatalf("read example: %v", err)

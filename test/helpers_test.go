@@ -48,6 +48,47 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+var trackOnce sync.Once
+
+// trackSources opens every source file that the binary, the Node script and the
+// examples come from. go test caches a result under the files that the tests open, but
+// not under what the go build and node subprocesses read, so without this a change to
+// cmd/ would leave a stale cached pass. Files opened in TestMain are not recorded, so
+// the helpers that start processes call it.
+func trackSources(t *testing.T) {
+	t.Helper()
+	var err error
+	trackOnce.Do(func() { err = openSources(repoRoot()) })
+	if err != nil {
+		t.Fatalf("open sources: %v", err)
+	}
+}
+
+// openSources opens and closes the source files under root.
+func openSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", ".ci", "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".js", ".json", ".mod", ".sum":
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		return nil
+	})
+}
+
 // repoRoot returns the repository's root directory: the parent of this package.
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -154,6 +195,7 @@ type process struct {
 // stdout lines go to lines, when it is not nil.
 func startBinary(t *testing.T, lines chan<- string, args ...string) *process {
 	t.Helper()
+	trackSources(t)
 	cmd := exec.Command(binaryPath, args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
@@ -250,6 +292,7 @@ func runCommand(t *testing.T, timeout time.Duration, env []string, name string,
 func runCommandIn(t *testing.T, dir string, timeout time.Duration, env []string, name string,
 	args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	trackSources(t)
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
