@@ -12,6 +12,7 @@ import (
 
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
 	"github.com/ys88io/docusign-mcp/tools"
 )
@@ -61,14 +62,15 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 			return nil, fmt.Errorf("create export directory %s: %w", cfg.ExportDir, err)
 		}
 	}
-	if err := a.registerTools(dsCfg, cfg.ExportDir); err != nil {
+	if err := a.registerTools(dsCfg, cfg.ExportDir, cfg.ReadOnly); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// registerTools creates the Docusign client and the MCP server with the tools.
-func (a *app) registerTools(dsCfg docusign.Config, exportDir string) error {
+// registerTools creates the Docusign client and the MCP server with the tools. With
+// readOnly, the policy denies every tool not annotated read-only.
+func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bool) error {
 	dsCfg.Logger = a.logger.With("component", "docusign")
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
@@ -79,9 +81,18 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string) error {
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithRecovery())
+	rules := policy.LocalConfig()
+	if readOnly {
+		rules.ReadOnlyPrincipals = []string{policy.DefaultPrincipal}
+	}
+	decider, err := policy.NewStatic(rules)
+	if err != nil {
+		return fmt.Errorf("configure policy: %w", err)
+	}
 	err = tools.Register(a.mcp, tools.Deps{
 		Docusign: tools.NewDocusign(client),
 		Store:    a.store,
+		Policy:   decider,
 		Logger:   a.logger.With("component", "tools"),
 		Options:  tools.Options{ExportDir: exportDir},
 	})

@@ -32,6 +32,7 @@ type serveConfig struct {
 	// mode, where serve generates a key in the data directory.
 	StoreKeyFile string
 	ExportDir    string // optional directory that receives a copy of each download
+	ReadOnly     bool   // allow only the tools annotated read-only
 	HTTP         httpConfig
 }
 
@@ -57,7 +58,7 @@ type httpConfig struct {
 type serveFlags struct {
 	fs                                  *flag.FlagSet
 	logFormat, logLevel                 *string
-	simulator                           *bool
+	simulator, readOnly                 *bool
 	integrationKey, userID, privateKey  envSetting
 	authServer, accountID, redirectURI  envSetting
 	dataDir, storeKeyFile               envSetting
@@ -95,6 +96,9 @@ func newServeFlags() *serveFlags {
 	}
 	f.simulator = f.fs.Bool("simulator", false,
 		"use an embedded Docusign simulator instead of a real account")
+	f.readOnly = f.fs.Bool("read-only", false,
+		"allow only the tools annotated readOnlyHint (status, list and template tools); "+
+			"the policy denies calls of the others")
 	f.exportDir = f.fs.String("export-dir", "",
 		"optional directory that receives a copy of each downloaded document")
 	f.httpAddr = f.fs.String("http", "",
@@ -143,7 +147,8 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 			problems = append(problems, p)
 		}
 	}
-	cfg := serveConfig{Simulator: *f.simulator, ExportDir: strings.TrimSpace(*f.exportDir)}
+	cfg := serveConfig{Simulator: *f.simulator, ReadOnly: *f.readOnly,
+		ExportDir: strings.TrimSpace(*f.exportDir)}
 	var logProblems []string
 	cfg.Log, logProblems = parseLogConfig(*f.logFormat, *f.logLevel)
 	problems = append(problems, logProblems...)

@@ -152,6 +152,15 @@ func TestParseServeConfigValid(t *testing.T) {
 			},
 		},
 		{
+			name: "read only",
+			args: []string{"--simulator", "--read-only"},
+			check: func(t *testing.T, cfg serveConfig) {
+				if !cfg.ReadOnly {
+					t.Errorf("ReadOnly = false, want true")
+				}
+			},
+		},
+		{
 			name: "session idle ttl",
 			args: []string{"--simulator", "--session-idle-ttl", "90s"},
 			check: func(t *testing.T, cfg serveConfig) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -169,5 +170,51 @@ func TestRunDemoTranscript(t *testing.T) {
 		if line != "" && json.Unmarshal([]byte(line), &entry) == nil && entry["level"] == "ERROR" {
 			t.Errorf("demo logged an error: %s", line)
 		}
+	}
+}
+
+func TestReadOnlyDeniesWriteTools(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	cfg := serveConfig{Simulator: true, DataDir: t.TempDir(), ReadOnly: true}
+	a, err := startApp(t.Context(), cfg, secrets{}, logger)
+	if err != nil {
+		t.Fatalf("startApp: %v", err)
+	}
+	defer a.close()
+	c, err := client.NewInProcessClient(a.mcp)
+	if err != nil {
+		t.Fatalf("in-process client: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.Initialize(t.Context(), mcp.InitializeRequest{Params: mcp.InitializeParams{
+		ProtocolVersion: mcp.ProtocolVersion20251125}}); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	tests := []struct {
+		name       string
+		tool       string
+		args       map[string]any
+		wantDenied bool
+	}{
+		{name: "list templates reads", tool: "list_templates", args: map[string]any{}},
+		{name: "void envelope writes", tool: "void_envelope", wantDenied: true,
+			args: map[string]any{"envelope_id": "00000000-0000-0000-0000-000000000000",
+				"reason": "test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := c.CallTool(t.Context(), mcp.CallToolRequest{Params: mcp.CallToolParams{
+				Name: tt.tool, Arguments: tt.args}})
+			if err != nil {
+				t.Fatalf("call %s: %v", tt.tool, err)
+			}
+			text := resultText(res)
+			if res.IsError != tt.wantDenied {
+				t.Errorf("isError = %v, want %v: %s", res.IsError, tt.wantDenied, text)
+			}
+			if tt.wantDenied && !strings.Contains(text, `"code":"policy_denied"`) {
+				t.Errorf("result %s, want a policy_denied error", text)
+			}
+		})
 	}
 }
