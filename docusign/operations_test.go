@@ -192,7 +192,8 @@ func TestEnvelopeOperationsWire(t *testing.T) {
 		{"template get", func(c *docusign.Client) error {
 			_, _, err := c.Templates.Get(context.Background(), testTemplateID)
 			return err
-		}, "GET", restPath("/templates/" + testTemplateID), "", "", "Templates:get"},
+		}, "GET", restPath("/templates/" + testTemplateID), "include=documents%2Ctabs", "",
+			"Templates:get"},
 		{"account get", func(c *docusign.Client) error {
 			_, _, err := c.Accounts.Get(context.Background())
 			return err

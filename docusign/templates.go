@@ -61,8 +61,9 @@ func (opts *ListTemplatesOptions) query() (url.Values, error) {
 	return q, nil
 }
 
-// Get returns one template with its documents and recipient roles (Templates:get,
-// GET /v2.1/accounts/{accountId}/templates/{templateId}).
+// Get returns one template with its documents, recipient roles and their tabs (Templates:get,
+// GET /v2.1/accounts/{accountId}/templates/{templateId}). Docusign leaves tabs and document
+// details out unless include asks for them, so Get always sends include=documents,tabs.
 func (s *TemplatesService) Get(ctx context.Context, templateID string) (*EnvelopeTemplate,
 	*Response, error) {
 	if err := checkID("Templates:get", "template id", templateID); err != nil {
@@ -75,7 +76,8 @@ func (s *TemplatesService) Get(ctx context.Context, templateID string) (*Envelop
 		mode:         modeIdempotent,
 	}
 	var out EnvelopeTemplate
-	resp, err := s.client.call(ctx, ep, nil, decodeJSON(&out, maxJSONBody), templateID)
+	query := url.Values{"include": {"documents,tabs"}}
+	resp, err := s.client.call(ctx, ep, query, decodeJSON(&out, maxJSONBody), templateID)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -190,7 +190,10 @@ func (s *Server) getTemplate(_ http.ResponseWriter, c *restCall) (int, any, *Err
 	if t == nil || s.state.primaryAccountIDOf(t) != c.account.id {
 		return 0, nil, errTemplateNotFound(id)
 	}
-	include := map[string]bool{"recipients": true, "documents": true, "tabs": true}
+	// Templates:get returns recipients always, and tabs and documents only when include
+	// names them, as Docusign's include parameter describes.
+	include := includeSet(c.r.URL.Query().Get("include"))
+	include["recipients"] = true
 	return http.StatusOK, s.templateOut(t, c.account.id, include), nil
 }
 

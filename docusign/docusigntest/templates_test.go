@@ -57,7 +57,17 @@ func TestListTemplates(t *testing.T) {
 func TestGetTemplate(t *testing.T) {
 	s, _ := newSim(t, Options{})
 	token := accessToken(t, s, "")
-	resp := call(t, s, token, "GET", "/templates/"+EngagementLetterTemplateID, nil)
+	bare := call(t, s, token, "GET", "/templates/"+EngagementLetterTemplateID, nil).json(t)
+	if _, ok := bare["documents"]; ok {
+		t.Errorf("template without include has documents, want them only with include=documents")
+	}
+	bareSigner := bare["recipients"].(map[string]any)["signers"].([]any)[0].(map[string]any)
+	if _, ok := bareSigner["tabs"]; ok {
+		t.Errorf("template without include has tabs, want them only with include=tabs")
+	}
+
+	resp := call(t, s, token, "GET", "/templates/"+EngagementLetterTemplateID+
+		"?include=documents,tabs", nil)
 	if resp.status != http.StatusOK {
 		t.Fatalf("status = %d %s, want 200", resp.status, resp.body)
 	}
