@@ -61,6 +61,7 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 		http: &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},
 		listener: ln,
