@@ -77,6 +77,21 @@ func TestInspectorListsToolsOverStdio(t *testing.T) {
 	}
 }
 
+// TestInspectorStrictSchemaCheck runs Inspector's schema portability check, which exits
+// with 6 when a tool schema would break some MCP clients.
+func TestInspectorStrictSchemaCheck(t *testing.T) {
+	tools := requireNodeTools(t)
+	stdout, stderr, code := inspector(t, tools, "--method", "tools/list", "--strict", "-q",
+		"--", binaryPath, "serve", "--simulator", "--log-level", "error")
+	if code != 0 {
+		t.Fatalf("mcp-inspector --strict exited with %d, want 0\nstdout:\n%.500s\nstderr:\n%s",
+			code, stdout, stderr)
+	}
+	if strings.TrimSpace(stderr) != "" {
+		t.Errorf("mcp-inspector --strict reported schema problems:\n%s", stderr)
+	}
+}
+
 // TestInspectorCallsToolsOverStdio points serve at a standalone simulator, because each
 // Inspector run starts a new server process and the envelope must outlive the first.
 func TestInspectorCallsToolsOverStdio(t *testing.T) {
