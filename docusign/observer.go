@@ -42,6 +42,32 @@ type CallRecord struct {
 	Attempt int
 	// Err is the attempt's error, nil on success.
 	Err error
+	// Tag is the CallTag of the request's context, zero when the caller set none.
+	Tag CallTag
+}
+
+// CallTag names who caused a request and through which tool, so that an Observer can
+// attribute the call. Callers attach it with WithCallTag. It must not contain an email
+// address or a secret, because observers log and store it.
+type CallTag struct {
+	// Caller is the authenticated principal, such as a user or agent id.
+	Caller string
+	// Tool is the MCP tool being run, empty outside a tool call.
+	Tool string
+}
+
+type callTagKey struct{}
+
+// WithCallTag returns a context whose requests report tag in CallRecord.Tag. A token
+// request started for that context carries the tag too, although it serves later callers.
+func WithCallTag(ctx context.Context, tag CallTag) context.Context {
+	return context.WithValue(ctx, callTagKey{}, tag)
+}
+
+// CallTagFrom returns the CallTag stored by WithCallTag, or the zero CallTag.
+func CallTagFrom(ctx context.Context) CallTag {
+	tag, _ := ctx.Value(callTagKey{}).(CallTag)
+	return tag
 }
 
 // LogObserver is an Observer that logs each CallRecord through Logger: failed calls at
@@ -79,6 +105,8 @@ func (rec CallRecord) attrs() []slog.Attr {
 		{"envelope_id", rec.EnvelopeID},
 		{"error_code", rec.ErrorCode},
 		{"trace_token", rec.TraceToken},
+		{"caller", rec.Tag.Caller},
+		{"tool", rec.Tag.Tool},
 	}
 	for _, o := range optional {
 		if o.value != "" {

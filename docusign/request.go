@@ -125,6 +125,7 @@ func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 	rec := CallRecord{
 		Operation: ep.operation, Action: ep.action, Method: ep.method,
 		PathTemplate: ep.pathTemplate, EnvelopeID: ep.envelopeID, Attempt: n,
+		Tag: CallTagFrom(ctx),
 	}
 	if err != nil {
 		res := attemptResult{err: c.networkError(ctx, ep, err), token: token}
