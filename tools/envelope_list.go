@@ -199,6 +199,11 @@ func listEnvelopes(ctx context.Context, d *Deps, in *listEnvelopesInput) (listEn
 	}
 	out := listEnvelopesOutput{Envelopes: []envelopeItem{}, Total: atoi(info.TotalSetSize)}
 	for _, env := range info.Envelopes {
+		// listStatusChanges may return envelopes whose status changed in the window but
+		// is not one of those asked for, so the status filter is applied again here.
+		if len(in.Status) > 0 && !slices.Contains(in.Status, env.Status) {
+			continue
+		}
 		out.Envelopes = append(out.Envelopes, envelopeItem{
 			EnvelopeID: env.EnvelopeID, Status: env.Status, EmailSubject: env.EmailSubject,
 			SentAt: formatTime(env.SentDateTime), ChangedAt: formatTime(env.StatusChangedDateTime),
