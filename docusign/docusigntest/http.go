@@ -98,6 +98,7 @@ func (s *Server) routes() http.Handler {
 	rest("GET", "/templates", OpListTemplates, s.listTemplates)
 	rest("GET", "/templates/{templateId}", OpGetTemplate, s.getTemplate)
 	s.controlRoutes(mux)
+	s.faultRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newAPIError(http.StatusNotFound, "RESOURCE_NOT_FOUND",
 			"The simulator does not serve "+r.Method+" "+r.URL.Path+"."))
@@ -123,34 +124,44 @@ func (s *Server) commonHeaders(next http.Handler) http.Handler {
 
 // rest wraps an operation with authentication, account membership, limits and counting.
 func (s *Server) rest(op string, h restHandler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve := func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.serveREST(w, r, op, h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
 		s.state.calls[op]++
-		if f := s.takeFault(op); f != nil {
-			writeFault(w, f)
-			s.logCall(r, op, f.Status, f.ErrorCode)
+		f := s.takeFault(op)
+		s.mu.Unlock()
+		if f != nil {
+			s.serveFault(w, r, op, f, serve)
 			return
 		}
-		c, err := s.authorize(r)
-		if err == nil {
-			err = s.checkLimits(w, r, c.account.id)
-		}
-		status, body := 0, any(nil)
-		if err == nil {
-			status, body, err = h(w, c)
-		}
-		switch {
-		case err != nil:
-			writeError(w, err)
-			s.logCall(r, op, err.StatusCode, err.ErrorCode)
-		case status != 0:
-			writeJSON(w, status, body)
-			s.logCall(r, op, status, "")
-		default:
-			s.logCall(r, op, http.StatusOK, "")
-		}
+		serve(w, r)
 	})
+}
+
+// serveREST authorizes, limits and runs one operation. Callers hold s.mu.
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, op string, h restHandler) {
+	c, err := s.authorize(r)
+	if err == nil {
+		err = s.checkLimits(w, r, c.account.id)
+	}
+	status, body := 0, any(nil)
+	if err == nil {
+		status, body, err = h(w, c)
+	}
+	switch {
+	case err != nil:
+		writeError(w, err)
+		s.logCall(r, op, err.StatusCode, err.ErrorCode)
+	case status != 0:
+		writeJSON(w, status, body)
+		s.logCall(r, op, status, "")
+	default:
+		s.logCall(r, op, http.StatusOK, "")
+	}
 }
 
 // logCall logs one served request by operation and ids. It never logs tokens or bodies.
