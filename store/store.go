@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -38,6 +39,8 @@ type Options struct {
 	EncryptionKey []byte
 	// Logger receives Badger's own log lines. Nil discards them.
 	Logger *slog.Logger
+	// Retention decides when archived envelopes are purged. The zero value keeps them.
+	Retention RetentionPolicy
 }
 
 // DocumentKey identifies one stored document: an envelope id and a Docusign document id, which
@@ -62,9 +65,18 @@ type DocumentMeta struct {
 
 // Store is a document store on one Badger database. It is safe for concurrent use.
 type Store struct {
-	db  *badger.DB
-	now func() time.Time
+	db        *badger.DB
+	now       func() time.Time
+	retention RetentionPolicy
+	// failWrite lets tests inject a write failure such as a full disk before a commit.
+	failWrite func(op string) error
+
+	upkeepCtx  context.Context
+	stopUpkeep context.CancelFunc
+	upkeepDone sync.WaitGroup
 }
+
+func noFault(string) error { return nil }
 
 // Open opens or creates the Badger database in dir.
 func Open(dir string, opts Options) (*Store, error) {
@@ -82,18 +94,32 @@ func Open(dir string, opts Options) (*Store, error) {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(indexCacheSize)
 	}
 	db, err := badger.Open(bo)
-	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
-		return nil, fmt.Errorf("open store %s: wrong encryption key: use the key the store "+
-			"was created with: %w", dir, err)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		return nil, openError(dir, err)
 	}
-	return &Store{db: db, now: time.Now}, nil
+	s := &Store{db: db, now: time.Now, retention: opts.Retention, failWrite: noFault}
+	s.upkeepCtx, s.stopUpkeep = context.WithCancel(context.Background())
+	return s, nil
 }
 
-// Close flushes and closes the database.
+// openError explains why Badger could not open dir and what to do about it.
+func openError(dir string, err error) error {
+	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+		return fmt.Errorf("open store %s: wrong encryption key: use the key the store "+
+			"was created with: %w", dir, err)
+	}
+	var locked *LockedError
+	if errors.As(lockedError(dir, err), &locked) {
+		return locked
+	}
+	return fmt.Errorf("open store %s: %w: if the directory is damaged, restore it from a "+
+		"backup or set another data directory; nothing was changed", dir, err)
+}
+
+// Close stops the upkeep job, then flushes and closes the database.
 func (s *Store) Close() error {
+	s.stopUpkeep()
+	s.upkeepDone.Wait()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -157,6 +183,9 @@ func (s *Store) writeChunks(ctx context.Context, key DocumentKey, r io.Reader) (
 			return DocumentMeta{}, fmt.Errorf("put document %s: read: %w", key, readErr)
 		}
 	}
+	if err := s.failWrite("put document chunks"); err != nil {
+		return DocumentMeta{}, fmt.Errorf("put document %s: flush: %w", key, err)
+	}
 	if err := wb.Flush(); err != nil {
 		return DocumentMeta{}, fmt.Errorf("put document %s: flush: %w", key, err)
 	}
@@ -174,9 +203,12 @@ func (s *Store) writeMeta(key DocumentKey, meta DocumentMeta) error {
 	if err != nil {
 		return fmt.Errorf("put document %s: encode metadata: %w", key, err)
 	}
-	err = s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(metaKey(key), raw)
-	})
+	err = s.failWrite("put document metadata")
+	if err == nil {
+		err = s.db.Update(func(txn *badger.Txn) error {
+			return txn.Set(metaKey(key), raw)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("put document %s: write metadata: %w", key, err)
 	}
