@@ -13,15 +13,14 @@ import (
 )
 
 // TestNodeSDKAgainstSimulator runs Docusign's official Node SDK against the standalone
-// simulator: JWT Grant, userinfo, create, get, listStatusChanges, listDocuments,
+// simulator over TLS ('sim --tls'): JWT Grant, userinfo, create, get, listStatusChanges, listDocuments,
 // getDocument and a void through update. Any difference from Docusign's wire format that
 // the SDK's models notice fails a step.
 func TestNodeSDKAgainstSimulator(t *testing.T) {
 	tools := requireNodeTools(t)
 	dir := t.TempDir()
-	sim := startBinary(t, nil, "sim", "--dir", dir, "--log-format", "json")
-	simURL := sim.waitForLogField(t, "simulator started", "url")
-	proxy := startTLSProxy(t, simURL)
+	sim := startBinary(t, nil, "sim", "--tls", "--dir", dir, "--log-format", "json")
+	sim.waitForLogField(t, "simulator started", "url")
 
 	letter, err := pdf.RenderEngagementLetter(pdf.EngagementLetter{
 		Firm: "Hale & Morrow LLP", FirmSigner: "Partner", Client: "Northwind Ltd",
@@ -36,9 +35,9 @@ func TestNodeSDKAgainstSimulator(t *testing.T) {
 		t.Fatalf("write letter: %v", err)
 	}
 	script := filepath.Join(repoRoot(), "test", "node", "esign_sdk_client.js")
-	env := tools.env(t, "NODE_EXTRA_CA_CERTS="+proxy.CertFile)
+	env := tools.env(t, "NODE_EXTRA_CA_CERTS="+filepath.Join(dir, "ca.pem"))
 	stdout, stderr, code := runCommand(t, 2*time.Minute, env, tools.node, script,
-		filepath.Join(dir, "credentials.json"), pdfFile, proxy.URL)
+		filepath.Join(dir, "credentials.json"), pdfFile)
 	if code != 0 {
 		t.Fatalf("SDK client exited with %d\nstdout:\n%s\nstderr:\n%s\nsimulator stderr:\n%s",
 			code, stdout, stderr, sim.stderr)

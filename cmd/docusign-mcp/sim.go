@@ -18,6 +18,7 @@ type simConfig struct {
 	Log  logConfig
 	Addr string // loopback listen address
 	Dir  string // directory for the credentials files; empty means a new temporary one
+	TLS  bool   // serve HTTPS with a self-signed certificate
 }
 
 const simSummary = `Run the Docusign simulator on its own until interrupted. It serves /oauth/*,
@@ -27,7 +28,11 @@ writes credentials files that 'serve' and Docusign SDKs can use:
   docusign-mcp.env     DOCUSIGN_* variables for serve ('set -a; . FILE; set +a')
   credentials.json     ids, URLs and the key path, for SDK clients
   private-key.pem      the integration key's RSA private key
-  store.key            an encryption key for serve's document store`
+  store.key            an encryption key for serve's document store
+  ca.pem               with --tls, the certificate to trust (NODE_EXTRA_CA_CERTS)
+
+Docusign's SDKs call the OAuth server over https only, so they need --tls. serve
+cannot verify the self-signed certificate, so point serve at a simulator without it.`
 
 // parseSimConfig parses the sim flags and returns one message per problem.
 func parseSimConfig(args []string, env environment) (simConfig, []string, error) {
@@ -36,11 +41,13 @@ func parseSimConfig(args []string, env environment) (simConfig, []string, error)
 		"loopback address to listen on; port 0 picks a free port")
 	dir := fs.String("dir", "",
 		"directory for the credentials files (default: a new temporary directory)")
+	useTLS := fs.Bool("tls", false,
+		"serve HTTPS with a self-signed certificate, written to ca.pem, for Docusign SDKs")
 	logFormat, logLevel := logFlags(fs)
 	if err := parseFlags(fs, args, env); err != nil {
 		return simConfig{}, nil, err
 	}
-	cfg := simConfig{Dir: strings.TrimSpace(*dir)}
+	cfg := simConfig{Dir: strings.TrimSpace(*dir), TLS: *useTLS}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
 	normalized, problem := checkListenAddr(strings.TrimSpace(*addr))
@@ -65,7 +72,8 @@ func runSimCommand(ctx context.Context, args []string, env environment) error {
 // runSim starts the simulator, writes the credentials files, prints where everything
 // is and serves until ctx is done.
 func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.Logger) error {
-	sim, err := docusigntest.Start(docusigntest.Options{Addr: cfg.Addr})
+	sim, err := docusigntest.Start(docusigntest.Options{Addr: cfg.Addr, TLS: cfg.TLS,
+		Logger: logger.With("component", "simulator")})
 	if err != nil {
 		return fmt.Errorf("start simulator on %s: %w", cfg.Addr, err)
 	}
@@ -76,7 +84,7 @@ func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.L
 			return fmt.Errorf("create credentials directory: %w", err)
 		}
 	}
-	files, err := writeSimCredentials(dir, sim.Credentials())
+	files, err := writeSimCredentials(dir, sim.Credentials(), sim.CertificatePEM())
 	if err != nil {
 		return err
 	}
@@ -90,6 +98,7 @@ func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.L
 // simFiles are the paths of the files that runSim writes.
 type simFiles struct {
 	EnvFile, CredentialsJSON, PrivateKey, StoreKey, DataDir string
+	Certificate                                             string // empty without --tls
 }
 
 // simCredentialsJSON is the content of credentials.json.
@@ -101,10 +110,13 @@ type simCredentialsJSON struct {
 	BaseURI        string `json:"baseUri"`
 	PrivateKeyFile string `json:"privateKeyFile"`
 	ControlURL     string `json:"controlUrl"`
+	CAFile         string `json:"caFile,omitempty"`
 }
 
 // writeSimCredentials writes the credentials files into dir, creating it if needed.
-func writeSimCredentials(dir string, c docusigntest.Credentials) (simFiles, error) {
+// certPEM is the simulator's TLS certificate, or nil when it serves plain HTTP.
+func writeSimCredentials(dir string, c docusigntest.Credentials, certPEM []byte) (simFiles,
+	error) {
 	f := simFiles{
 		EnvFile:         filepath.Join(dir, "docusign-mcp.env"),
 		CredentialsJSON: filepath.Join(dir, "credentials.json"),
@@ -121,10 +133,16 @@ func writeSimCredentials(dir string, c docusigntest.Credentials) (simFiles, erro
 	if _, err := ensureStoreKey(dir); err != nil {
 		return f, err
 	}
+	if len(certPEM) > 0 {
+		f.Certificate = filepath.Join(dir, "ca.pem")
+		if err := os.WriteFile(f.Certificate, certPEM, 0o600); err != nil {
+			return f, fmt.Errorf("write certificate: %w", err)
+		}
+	}
 	creds, err := json.MarshalIndent(simCredentialsJSON{
 		IntegrationKey: c.IntegrationKey, UserID: c.UserID, AccountID: c.AccountID,
 		AuthServer: c.AuthServer, BaseURI: c.BaseURI, PrivateKeyFile: f.PrivateKey,
-		ControlURL: c.AuthServer + "/sim/",
+		ControlURL: c.AuthServer + "/sim/", CAFile: f.Certificate,
 	}, "", "  ")
 	if err != nil {
 		return f, fmt.Errorf("encode credentials: %w", err)
@@ -132,7 +150,7 @@ func writeSimCredentials(dir string, c docusigntest.Credentials) (simFiles, erro
 	if err := os.WriteFile(f.CredentialsJSON, append(creds, '\n'), 0o600); err != nil {
 		return f, fmt.Errorf("write credentials: %w", err)
 	}
-	env := strings.Join([]string{
+	env := []string{
 		"DOCUSIGN_INTEGRATION_KEY=" + c.IntegrationKey,
 		"DOCUSIGN_USER_ID=" + c.UserID,
 		"DOCUSIGN_ACCOUNT_ID=" + c.AccountID,
@@ -140,8 +158,12 @@ func writeSimCredentials(dir string, c docusigntest.Credentials) (simFiles, erro
 		"DOCUSIGN_PRIVATE_KEY_FILE=" + shellQuote(f.PrivateKey),
 		"DOCUSIGN_MCP_STORE_KEY_FILE=" + shellQuote(f.StoreKey),
 		"DOCUSIGN_MCP_DATA_DIR=" + shellQuote(f.DataDir),
-	}, "\n") + "\n"
-	if err := os.WriteFile(f.EnvFile, []byte(env), 0o600); err != nil {
+	}
+	if f.Certificate != "" {
+		env = append(env, "NODE_EXTRA_CA_CERTS="+shellQuote(f.Certificate))
+	}
+	text := strings.Join(env, "\n") + "\n"
+	if err := os.WriteFile(f.EnvFile, []byte(text), 0o600); err != nil {
 		return f, fmt.Errorf("write environment file: %w", err)
 	}
 	return f, nil
@@ -158,10 +180,15 @@ Credentials:
   JSON:           %[3]s
   private key:    %[4]s
   store key:      %[5]s
-Point serve at it:
-  set -a; . %[2]s; set +a; docusign-mcp serve
-Stop with Ctrl-C.
 `, url, f.EnvFile, f.CredentialsJSON, f.PrivateKey, f.StoreKey)
+	if f.Certificate != "" {
+		fmt.Fprintf(w, "  certificate:    %s\nTrust it in Node.js SDK clients:\n"+
+			"  NODE_EXTRA_CA_CERTS=%s\n", f.Certificate, shellQuote(f.Certificate))
+	} else {
+		fmt.Fprintf(w, "Point serve at it:\n  set -a; . %s; set +a; docusign-mcp serve\n",
+			shellQuote(f.EnvFile))
+	}
+	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
 
 // shellQuote quotes s for a POSIX shell when it contains anything but safe characters.

@@ -19,7 +19,7 @@ func TestWriteSimCredentials(t *testing.T) {
 		PrivateKeyPEM: []byte("-----BEGIN RSA PRIVATE KEY-----\n"),
 		AuthServer:    "http://127.0.0.1:9000", BaseURI: "http://127.0.0.1:9000",
 	}
-	files, err := writeSimCredentials(dir, creds)
+	files, err := writeSimCredentials(dir, creds, nil)
 	if err != nil {
 		t.Fatalf("writeSimCredentials: %v", err)
 	}

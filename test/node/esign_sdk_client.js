@@ -1,12 +1,10 @@
 // Drives the standalone simulator with Docusign's official Node SDK (docusign-esign) to show
 // that the simulator speaks Docusign's wire format. TestNodeSDKAgainstSimulator runs it.
 //
-// Usage: node esign_sdk_client.js CREDENTIALS_JSON PDF_FILE PROXY_URL
+// Usage: NODE_EXTRA_CA_CERTS=DIR/ca.pem node esign_sdk_client.js DIR/credentials.json PDF_FILE
 //
-// CREDENTIALS_JSON is the credentials.json that `docusign-mcp sim` writes. The SDK always
-// calls the OAuth server over https, and the simulator serves plain http, so PROXY_URL names
-// a loopback proxy that terminates TLS for CONNECT requests and forwards plain requests. The
-// bytes the SDK sends and receives are unchanged.
+// DIR is where `docusign-mcp sim --tls` wrote its files. The SDK calls the OAuth server over
+// https only, hence --tls and the simulator's certificate in NODE_EXTRA_CA_CERTS.
 //
 // Output: one JSON object per line, {"step": NAME, ...}, for the Go test to check.
 "use strict";
@@ -19,14 +17,14 @@ function emit(step, fields) {
 }
 
 async function main() {
-  const [credentialsPath, pdfPath, proxyURL] = process.argv.slice(2);
-  if (!credentialsPath || !pdfPath || !proxyURL) {
-    throw new Error("usage: node esign_sdk_client.js CREDENTIALS_JSON PDF_FILE PROXY_URL");
+  const [credentialsPath, pdfPath] = process.argv.slice(2);
+  if (!credentialsPath || !pdfPath) {
+    throw new Error("usage: node esign_sdk_client.js CREDENTIALS_JSON PDF_FILE");
   }
   const creds = JSON.parse(fs.readFileSync(credentialsPath, "utf8"));
   const oauthHost = new URL(creds.authServer).host;
 
-  const apiClient = new docusign.ApiClient({ proxy: proxyURL });
+  const apiClient = new docusign.ApiClient();
   apiClient.setOAuthBasePath(oauthHost);
 
   const privateKey = fs.readFileSync(creds.privateKeyFile);
