@@ -197,7 +197,7 @@ func (s *Store) putArchiveRecord(rec ArchiveRecord) error {
 	if err != nil {
 		return fmt.Errorf("encode archive record of %s: %w", rec.EnvelopeID, err)
 	}
-	err = s.failWrite("put archive record")
+	err = s.injectedFault("put archive record")
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
 			return txn.Set(archiveKey(rec.EnvelopeID), raw)
@@ -269,7 +269,7 @@ func (s *Store) envelopeDocuments(ctx context.Context, envelopeID string) (
 // deleteDocument removes a document's metadata, which makes it unreadable at once, and
 // then its chunks.
 func (s *Store) deleteDocument(key DocumentKey, meta DocumentMeta) error {
-	err := s.failWrite("delete document")
+	err := s.injectedFault("delete document")
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error { return txn.Delete(metaKey(key)) })
 	}

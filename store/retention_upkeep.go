@@ -87,7 +87,7 @@ func (s *Store) pruneWorkingCopies(ctx context.Context, rec ArchiveRecord) (int,
 // purgeEnvelope drops every stored document of an envelope, then its archive record, so an
 // interrupted purge is finished by the next run.
 func (s *Store) purgeEnvelope(envelopeID string) error {
-	err := s.failWrite("purge envelope")
+	err := s.injectedFault("purge envelope")
 	if err == nil {
 		// DropPrefix removes the keys from the LSM tree itself, not only behind tombstones.
 		err = s.db.DropPrefix([]byte("doc/" + envelopeID + "/"))
@@ -122,7 +122,7 @@ func (s *Store) collectValueLog() (int, error) {
 // StartUpkeep runs RunUpkeep every interval until Close, logging each run that changed
 // something and each failure. It does nothing when interval is not positive.
 func (s *Store) StartUpkeep(interval time.Duration, logger *slog.Logger) {
-	if interval <= 0 {
+	if interval <= 0 || s.upkeepCtx == nil {
 		return
 	}
 	if logger == nil {

@@ -68,7 +68,8 @@ type Store struct {
 	db        *badger.DB
 	now       func() time.Time
 	retention RetentionPolicy
-	// failWrite lets tests inject a write failure such as a full disk before a commit.
+	// failWrite, when set by a test, injects a write failure such as a full disk before
+	// each commit.
 	failWrite func(op string) error
 
 	upkeepCtx  context.Context
@@ -76,7 +77,16 @@ type Store struct {
 	upkeepDone sync.WaitGroup
 }
 
+// noFault injects no failure.
 func noFault(string) error { return nil }
+
+// injectedFault returns the failure a test injected for op, or nil.
+func (s *Store) injectedFault(op string) error {
+	if s.failWrite == nil {
+		return nil
+	}
+	return s.failWrite(op)
+}
 
 // Open opens or creates the Badger database in dir.
 func Open(dir string, opts Options) (*Store, error) {
@@ -97,9 +107,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s := &Store{db: db, now: time.Now, retention: opts.Retention, failWrite: noFault}
+	return newStore(db, opts), nil
+}
+
+// newStore wraps an open database. Every Store should come from it, so that Close and
+// StartUpkeep find their context.
+func newStore(db *badger.DB, opts Options) *Store {
+	s := &Store{db: db, now: time.Now, retention: opts.Retention}
 	s.upkeepCtx, s.stopUpkeep = context.WithCancel(context.Background())
-	return s, nil
+	return s
 }
 
 // openError explains why Badger could not open dir and what to do about it.
@@ -118,8 +134,10 @@ func openError(dir string, err error) error {
 
 // Close stops the upkeep job, then flushes and closes the database.
 func (s *Store) Close() error {
-	s.stopUpkeep()
-	s.upkeepDone.Wait()
+	if s.stopUpkeep != nil {
+		s.stopUpkeep()
+		s.upkeepDone.Wait()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -183,7 +201,7 @@ func (s *Store) writeChunks(ctx context.Context, key DocumentKey, r io.Reader) (
 			return DocumentMeta{}, fmt.Errorf("put document %s: read: %w", key, readErr)
 		}
 	}
-	if err := s.failWrite("put document chunks"); err != nil {
+	if err := s.injectedFault("put document chunks"); err != nil {
 		return DocumentMeta{}, fmt.Errorf("put document %s: flush: %w", key, err)
 	}
 	if err := wb.Flush(); err != nil {
@@ -203,7 +221,7 @@ func (s *Store) writeMeta(key DocumentKey, meta DocumentMeta) error {
 	if err != nil {
 		return fmt.Errorf("put document %s: encode metadata: %w", key, err)
 	}
-	err = s.failWrite("put document metadata")
+	err = s.injectedFault("put document metadata")
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
 			return txn.Set(metaKey(key), raw)
