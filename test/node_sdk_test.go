@@ -13,9 +13,9 @@ import (
 )
 
 // TestNodeSDKAgainstSimulator runs Docusign's official Node SDK against the standalone
-// simulator over TLS ('sim --tls'): JWT Grant, userinfo, create, get, listStatusChanges, listDocuments,
-// getDocument and a void through update. Any difference from Docusign's wire format that
-// the SDK's models notice fails a step.
+// simulator over TLS ('sim --tls'): JWT Grant, userinfo, create, get, listStatusChanges,
+// listDocuments, getDocument and a void through update. Any difference from Docusign's
+// wire format that the SDK's models notice fails a step.
 func TestNodeSDKAgainstSimulator(t *testing.T) {
 	tools := requireNodeTools(t)
 	dir := t.TempDir()
