@@ -1,0 +1,317 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Audit record kinds.
+const (
+	// AuditDocusignCall is one HTTP request to Docusign, token and userinfo requests included.
+	AuditDocusignCall = "docusign_call"
+	// AuditToolCall is one MCP tool call with its policy decision and outcome.
+	AuditToolCall = "tool_call"
+)
+
+// Policy decisions of a tool call record.
+const (
+	DecisionAllow = "allow"
+	DecisionDeny  = "deny"
+	// DecisionError means the policy check failed, which counts as a denial.
+	DecisionError = "error"
+)
+
+// genesisHash is the previous hash of the first record ever appended.
+var genesisHash = strings.Repeat("0", 64)
+
+// Keys of the audit log. Record keys end in a zero-padded sequence number so that Badger's
+// key order is the append order.
+const (
+	auditRecordPrefix = "audit/rec/"
+	auditHeadKey      = "audit/head"
+	auditCheckKey     = "audit/checkpoint"
+	auditSeqDigits    = 20
+)
+
+// AuditRecord is one entry of the audit log. Its JSON encoding is canonical: the fields are
+// encoded in declaration order, the struct holds no map, and times are UTC, so encoding a
+// decoded record gives back the same bytes. It never holds a token, a document, an argument
+// value or an email address.
+type AuditRecord struct {
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	Kind string    `json:"kind"`
+	// Caller is the principal that made the tool call or caused the Docusign call.
+	Caller     string `json:"caller,omitempty"`
+	Tool       string `json:"tool,omitempty"`
+	EnvelopeID string `json:"envelope_id,omitempty"`
+
+	// Fields of a Docusign call.
+	Operation    string `json:"operation,omitempty"`
+	Action       string `json:"action,omitempty"`
+	Method       string `json:"method,omitempty"`
+	PathTemplate string `json:"path_template,omitempty"`
+	// StatusCode is the HTTP status, 0 when no response arrived.
+	StatusCode int    `json:"status_code,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	TraceToken string `json:"trace_token,omitempty"`
+	// LatencyMicros is the request's duration in microseconds.
+	LatencyMicros int64 `json:"latency_us,omitempty"`
+	Attempt       int   `json:"attempt,omitempty"`
+
+	// Fields of a tool call.
+	// ArgsDigest is a SHA-256 of the arguments with personal data replaced, so equal calls
+	// can be matched without storing who was asked to sign.
+	ArgsDigest string `json:"args_digest,omitempty"`
+	// Decision is the policy outcome: DecisionAllow, DecisionDeny or DecisionError.
+	Decision   string `json:"decision,omitempty"`
+	PolicyRule string `json:"policy_rule,omitempty"`
+	// Outcome is "ok", or the tool error code of a failed call.
+	Outcome string `json:"outcome,omitempty"`
+
+	// Prev is the Hash of the record before this one, or of the pruning checkpoint.
+	Prev string `json:"prev"`
+	// Hash is the hex SHA-256 of the record's canonical JSON without the hash field.
+	Hash string `json:"hash,omitempty"`
+}
+
+// auditMark is a position in the chain: the newest record (the head) or the last pruned one
+// (the checkpoint). It is stored under its own key, apart from the records, so that records
+// cut from the end of the log are detected.
+type auditMark struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// AuditOptions configures an AuditLog.
+type AuditOptions struct {
+	// MaxRecords is the number of newest records Prune keeps. 0 means DefaultAuditMaxRecords.
+	MaxRecords uint64
+	// MaxAge is how long Prune keeps a record. 0 means DefaultAuditMaxAge.
+	MaxAge time.Duration
+	// PruneEvery runs Prune after this many appends. 0 means DefaultAuditPruneEvery.
+	PruneEvery int
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults of AuditOptions.
+const (
+	DefaultAuditMaxRecords = 1_000_000
+	DefaultAuditMaxAge     = 400 * 24 * time.Hour
+	DefaultAuditPruneEvery = 1000
+)
+
+// AuditLog is the tamper-evident, append-only log of Docusign calls and tool calls, kept in
+// the Store. Each record carries the hash of the one before it. Appends are serialised into
+// one sequence and synced to disk before Append returns. It is safe for concurrent use, but a
+// Store must have at most one AuditLog, because each keeps the head in memory.
+type AuditLog struct {
+	db   *badger.DB
+	opts AuditOptions
+
+	mu      sync.Mutex
+	head    auditMark
+	appends int
+}
+
+// OpenAuditLog returns the audit log of s, continuing the chain from its stored head.
+func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
+	if opts.MaxRecords == 0 {
+		opts.MaxRecords = DefaultAuditMaxRecords
+	}
+	if opts.MaxAge == 0 {
+		opts.MaxAge = DefaultAuditMaxAge
+	}
+	if opts.PruneEvery == 0 {
+		opts.PruneEvery = DefaultAuditPruneEvery
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	l := &AuditLog{db: s.db, opts: opts}
+	err := s.db.View(func(txn *badger.Txn) error {
+		head, found, err := readMark(txn, auditHeadKey)
+		if err != nil || found {
+			l.head = head
+			return err
+		}
+		l.head, _, err = readCheckpoint(txn)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	return l, nil
+}
+
+// Append assigns rec the next sequence number, the time (unless set), the previous hash and
+// its own hash, writes it with the new head in one transaction and syncs the database. It
+// returns the record as stored.
+func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
+	stored, prune, err := l.commit(rec)
+	if err != nil {
+		return AuditRecord{}, err
+	}
+	// Syncing outside the lock lets concurrent appenders share one disk flush.
+	if err := l.db.Sync(); err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit record %d: sync: %w", stored.Seq, err)
+	}
+	if prune {
+		if _, err := l.Prune(); err != nil {
+			return stored, fmt.Errorf("append audit record %d: %w", stored.Seq, err)
+		}
+	}
+	return stored, nil
+}
+
+func (l *AuditLog) commit(rec AuditRecord) (AuditRecord, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if rec.Time.IsZero() {
+		rec.Time = l.opts.Now()
+	}
+	rec.Time = rec.Time.UTC()
+	rec.Seq = l.head.Seq + 1
+	rec.Prev = l.head.Hash
+	value, err := sealRecord(&rec)
+	if err != nil {
+		return AuditRecord{}, false, err
+	}
+	head, err := json.Marshal(auditMark{Seq: rec.Seq, Hash: rec.Hash})
+	if err != nil {
+		return AuditRecord{}, false, fmt.Errorf("append audit record: encode head: %w", err)
+	}
+	err = l.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(auditRecordKey(rec.Seq), value); err != nil {
+			return err
+		}
+		return txn.Set([]byte(auditHeadKey), head)
+	})
+	if err != nil {
+		return AuditRecord{}, false, fmt.Errorf("append audit record %d: %w", rec.Seq, err)
+	}
+	l.head = auditMark{Seq: rec.Seq, Hash: rec.Hash}
+	l.appends++
+	prune := l.appends%l.opts.PruneEvery == 0
+	return rec, prune, nil
+}
+
+// sealRecord sets rec.Hash and returns the canonical JSON to store.
+func sealRecord(rec *AuditRecord) ([]byte, error) {
+	hash, err := recordHash(*rec)
+	if err != nil {
+		return nil, err
+	}
+	rec.Hash = hash
+	value, err := json.Marshal(rec)
+	if err != nil {
+		return nil, fmt.Errorf("encode audit record %d: %w", rec.Seq, err)
+	}
+	return value, nil
+}
+
+// recordHash returns the hex SHA-256 of rec's canonical JSON without its hash field.
+func recordHash(rec AuditRecord) (string, error) {
+	rec.Hash = ""
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return "", fmt.Errorf("encode audit record %d: %w", rec.Seq, err)
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// decodeRecord parses a stored value strictly: unknown fields are rejected, and encoding the
+// result again must give the stored bytes back, so no byte can change unnoticed.
+func decodeRecord(value []byte) (AuditRecord, error) {
+	var rec AuditRecord
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return AuditRecord{}, fmt.Errorf("not a valid record: %w", err)
+	}
+	again, err := json.Marshal(rec)
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("not a valid record: %w", err)
+	}
+	if !bytes.Equal(again, value) {
+		return AuditRecord{}, errors.New("not in canonical encoding")
+	}
+	return rec, nil
+}
+
+func auditRecordKey(seq uint64) []byte {
+	return fmt.Appendf(nil, "%s%0*d", auditRecordPrefix, auditSeqDigits, seq)
+}
+
+// parseRecordKey returns the sequence number in a record key.
+func parseRecordKey(key []byte) (uint64, error) {
+	digits := strings.TrimPrefix(string(key), auditRecordPrefix)
+	seq, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || len(digits) != auditSeqDigits {
+		return 0, fmt.Errorf("invalid audit record key %q", key)
+	}
+	return seq, nil
+}
+
+// readMark reads the head or checkpoint under key.
+func readMark(txn *badger.Txn, key string) (auditMark, bool, error) {
+	item, err := txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return auditMark{}, false, nil
+	}
+	if err != nil {
+		return auditMark{}, false, fmt.Errorf("read %s: %w", key, err)
+	}
+	var mark auditMark
+	err = item.Value(func(v []byte) error { return json.Unmarshal(v, &mark) })
+	if err != nil {
+		return auditMark{}, false, fmt.Errorf("read %s: %w", key, err)
+	}
+	return mark, true, nil
+}
+
+// readCheckpoint returns the checkpoint, or the genesis mark before any pruning.
+func readCheckpoint(txn *badger.Txn) (auditMark, bool, error) {
+	mark, found, err := readMark(txn, auditCheckKey)
+	if err != nil || found {
+		return mark, found, err
+	}
+	return auditMark{Hash: genesisHash}, false, nil
+}
+
+// scanRecords calls fn with each stored record key and value in sequence order, from the
+// first record with a sequence number of at least from. fn returns false to stop.
+func scanRecords(ctx context.Context, txn *badger.Txn, from uint64,
+	fn func(key, value []byte) (bool, error)) error {
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100,
+		Prefix: []byte(auditRecordPrefix)})
+	defer it.Close()
+	for it.Seek(auditRecordKey(from)); it.Valid(); it.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		item := it.Item()
+		value, err := item.ValueCopy(nil)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", item.Key(), err)
+		}
+		more, err := fn(item.KeyCopy(nil), value)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
