@@ -115,7 +115,8 @@ func (a *app) docusignConfig(cfg serveConfig, keys secrets) (docusign.Config, er
 			RedirectURI:    cfg.Docusign.RedirectURI,
 		}, nil
 	}
-	sim, err := docusigntest.Start(docusigntest.Options{})
+	sim, err := docusigntest.Start(docusigntest.Options{
+		Logger: a.logger.With("component", "simulator")})
 	if err != nil {
 		return docusign.Config{}, fmt.Errorf("start simulator: %w", err)
 	}
