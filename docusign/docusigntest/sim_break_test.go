@@ -1,0 +1,56 @@
+package docusigntest
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// TestListCountZeroNextURIAdvances checks that a page's nextUri moves past the page. With
+// count=0 the simulator returns no envelopes and a nextUri at the same start_position, so a
+// client that follows nextUri until it is absent never stops.
+func TestListCountZeroNextURIAdvances(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	createEnvelope(t, s, token, twoSignerEnvelope("sent"))
+	resp := call(t, s, token, "GET", "/envelopes?from_date=2020-01-01&count=0", nil)
+	if resp.status != http.StatusOK {
+		t.Fatalf("list status = %d, body %s; want 200", resp.status, resp.body)
+	}
+	next, ok := resp.json(t)["nextUri"].(string)
+	if !ok {
+		return
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		t.Fatalf("nextUri %q is not a URI: %v", next, err)
+	}
+	if got := u.Query().Get("start_position"); got == "0" {
+		t.Errorf("nextUri %q repeats start_position 0: following it loops forever", next)
+	}
+}
+
+// TestCombinedOfBrokenPDF is a hard case: a document that starts with %PDF- but is not a PDF
+// must still give a combined download that is a PDF, or fail at create time.
+func TestCombinedOfBrokenPDF(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	body := twoSignerEnvelope("sent")
+	body["documents"] = []map[string]any{{"documentId": "1", "name": "Broken.pdf",
+		"fileExtension": "pdf", "documentBase64": b64("%PDF-1.7\n\x00\x01garbage\xff\xfe")}}
+	created := call(t, s, token, "POST", "/envelopes", body)
+	if created.status != http.StatusCreated {
+		return
+	}
+	id := created.json(t)["envelopeId"].(string)
+	if err := s.SignAll(id); err != nil {
+		t.Fatalf("SignAll: %v", err)
+	}
+	resp := call(t, s, token, "GET", "/envelopes/"+id+"/documents/combined", nil)
+	if resp.status != http.StatusOK {
+		t.Fatalf("combined status = %d, body %.200s; want 200", resp.status, resp.body)
+	}
+	if len(resp.body) < 5 || string(resp.body[:5]) != "%PDF-" {
+		t.Errorf("combined body starts with %q, want %%PDF-", resp.body[:min(len(resp.body), 8)])
+	}
+}
