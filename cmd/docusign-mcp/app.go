@@ -27,8 +27,9 @@ const serverInstructions = "Tools for Docusign eSignature: create and send envel
 type app struct {
 	mcp    *server.MCPServer
 	sim    *docusigntest.Server // nil when serving a real account
-	store  *store.Store
-	logger *slog.Logger
+	store   *store.Store
+	dataDir string
+	logger  *slog.Logger
 
 	closers []func()
 }
@@ -43,10 +44,8 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 			a.close()
 		}
 	}()
-	dsCfg, err := a.docusignConfig(cfg, keys)
-	if err != nil {
-		return nil, err
-	}
+	// The store opens first: when another process holds it, serve bridges to that
+	// process and needs no simulator or Docusign client of its own.
 	generatedKey, err := a.prepareDataDir(&cfg)
 	if err != nil {
 		return nil, err
@@ -54,7 +53,11 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 	if generatedKey != nil {
 		keys.StoreKey = generatedKey
 	}
-	if err := a.openStore(cfg.DataDir, keys.StoreKey); err != nil {
+	if err := a.openStore(cfg, keys.StoreKey); err != nil {
+		return nil, err
+	}
+	dsCfg, err := a.docusignConfig(cfg, keys)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.ExportDir != "" {
@@ -159,27 +162,39 @@ func (a *app) prepareDataDir(cfg *serveConfig) ([]byte, error) {
 	return ensureStoreKey(cfg.DataDir)
 }
 
-// openStore opens the encrypted Badger store in dir/store.
-func (a *app) openStore(dataDir string, key []byte) error {
+// openStore opens the encrypted Badger store in DataDir/store and starts its upkeep job.
+// It returns a *store.LockedError when another process holds the directory.
+func (a *app) openStore(cfg serveConfig, key []byte) error {
 	if len(key) == 0 {
-		return errors.New("open store: no encryption key: set DOCUSIGN_MCP_STORE_KEY_FILE")
+		return errors.New("open store: no encryption key: set DOCUSIGN_MCP_STORE_KEY_FILE " +
+			"or DOCUSIGN_MCP_STORE_KEY")
 	}
-	s, err := store.Open(filepath.Join(dataDir, "store"), store.Options{
+	s, err := store.Open(filepath.Join(cfg.DataDir, "store"), store.Options{
 		EncryptionKey: key,
 		// Badger logs routine compaction and table statistics at info level.
-		Logger: atLeast(a.logger, slog.LevelWarn),
+		Logger:    atLeast(a.logger, slog.LevelWarn),
+		Retention: cfg.Retention,
 	})
 	if err != nil {
 		return err
 	}
 	a.store = s
+	a.dataDir = cfg.DataDir
 	a.closers = append(a.closers, func() {
 		if err := s.Close(); err != nil {
 			a.logger.Error("closing store failed", "err", err)
 		}
+		a.logger.Info("store closed", "dir", cfg.DataDir)
 	})
-	a.logger.Info("store opened", "dir", dataDir)
+	s.StartUpkeep(cfg.UpkeepInterval, a.logger.With("component", "store"))
+	a.logger.Info("store opened", "dir", cfg.DataDir)
 	return nil
+}
+
+// recordOwner writes the data directory's owner file for this process, with the MCP
+// endpoint when it serves HTTP, and removes the file on close.
+func (a *app) recordOwner(url string) {
+	a.closers = append(a.closers, recordOwner(a.dataDir, url, a.logger))
 }
 
 // close releases what startApp started, last first.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // Defaults of the serve command.
@@ -18,6 +20,7 @@ const (
 	defaultAuthServer     = "https://account-d.docusign.com"
 	defaultMaxBodyBytes   = 8 << 20
 	defaultSessionIdleTTL = 30 * time.Minute
+	defaultUpkeepInterval = time.Hour
 )
 
 // serveConfig is the checked configuration of the serve command.
@@ -28,9 +31,20 @@ type serveConfig struct {
 	// DataDir is the store's directory. It is empty in simulator mode without
 	// --data-dir, and then serve uses a temporary directory.
 	DataDir string
-	// StoreKeyFile contains the store's encryption key. It is empty in simulator
-	// mode, where serve generates a key in the data directory.
+	// StoreKeyFile contains the store's encryption key. It and StoreKeyHex are empty
+	// in simulator mode, where serve generates a key in the data directory.
 	StoreKeyFile string
+	// StoreKeyHex is the key itself from DOCUSIGN_MCP_STORE_KEY. It is a secret: never
+	// log it.
+	StoreKeyHex string
+	// Retention decides when archived envelopes are purged.
+	Retention store.RetentionPolicy
+	// UpkeepInterval is the time between store upkeep runs: pruning, purging and
+	// value-log GC. Zero turns the schedule off.
+	UpkeepInterval time.Duration
+	// BridgeAuthorization is the Authorization header a stdio bridge sends to the HTTP
+	// owner of the data directory. It is a secret: never log it.
+	BridgeAuthorization string
 	ExportDir    string // optional directory that receives a copy of each download
 	ReadOnly     bool   // allow only the tools annotated read-only
 	HTTP         httpConfig
@@ -62,6 +76,8 @@ type serveFlags struct {
 	integrationKey, userID, privateKey  envSetting
 	authServer, accountID, redirectURI  envSetting
 	dataDir, storeKeyFile               envSetting
+	retention, matterField              envSetting
+	upkeepInterval                      *time.Duration
 	exportDir, httpAddr, allowedOrigins *string
 	maxBodyBytes                        *int64
 	sessionIdleTTL                      *time.Duration
@@ -91,9 +107,18 @@ func newServeFlags() *serveFlags {
 			"or a temporary one with --simulator"}
 	f.storeKeyFile = envSetting{flag: "store-key-file", env: "DOCUSIGN_MCP_STORE_KEY_FILE",
 		usage: "file with the store's AES key as 64 hex characters; generated with --simulator"}
+	f.retention = envSetting{flag: "retention", env: "DOCUSIGN_MCP_RETENTION",
+		usage: "how long archived envelopes are kept, by matter type, e.g. " +
+			"default=7y,nda=3y (units d, y or a Go duration; forever keeps; default: forever)"}
+	f.matterField = envSetting{flag: "matter-field", env: "DOCUSIGN_MCP_MATTER_FIELD",
+		usage: "envelope custom field that names the matter type (default \"" +
+			store.DefaultMatterField + "\")"}
 	for _, s := range f.settings() {
 		s.register(f.fs)
 	}
+	f.upkeepInterval = f.fs.Duration("upkeep-interval", defaultUpkeepInterval,
+		"time between store upkeep runs that prune, purge and reclaim disk space; 0 turns "+
+			"them off")
 	f.simulator = f.fs.Bool("simulator", false,
 		"use an embedded Docusign simulator instead of a real account")
 	f.readOnly = f.fs.Bool("read-only", false,
@@ -116,7 +141,7 @@ func newServeFlags() *serveFlags {
 
 func (f *serveFlags) settings() []*envSetting {
 	return []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
-		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile}
+		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField}
 }
 
 // parseServeConfig parses the serve flags and environment. It returns errHelp or a
@@ -168,10 +193,15 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 		cfg.DataDir = filepath.Clean(cfg.DataDir)
 	}
 	cfg.StoreKeyFile = f.storeKeyFile.value
-	if cfg.StoreKeyFile == "" && !cfg.Simulator {
-		add(f.storeKeyFile.name() + " is missing: create a key with " +
-			"'openssl rand -hex 32 > store.key' and set the variable to its path")
+	cfg.StoreKeyHex = strings.TrimSpace(getenv(storeKeyEnv))
+	add(checkStoreKeySource(cfg, f.storeKeyFile.name()))
+	if cfg.Simulator {
+		cfg.StoreKeyFile, cfg.StoreKeyHex = "", ""
 	}
+	var storeProblems []string
+	cfg.Retention, cfg.UpkeepInterval, storeProblems = f.checkUpkeep()
+	problems = append(problems, storeProblems...)
+	cfg.BridgeAuthorization = strings.TrimSpace(getenv(bridgeAuthorizationEnv))
 	var httpProblems []string
 	cfg.HTTP, httpProblems = f.checkHTTP()
 	problems = append(problems, httpProblems...)
@@ -389,4 +419,47 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// Variables without a flag, because their values are secrets that a flag would show in
+// the process list.
+const (
+	storeKeyEnv            = "DOCUSIGN_MCP_STORE_KEY"
+	bridgeAuthorizationEnv = "DOCUSIGN_MCP_BRIDGE_AUTHORIZATION"
+)
+
+// checkStoreKeySource requires exactly one source of the store key outside simulator mode:
+// a key file or the key itself in the environment.
+func checkStoreKeySource(cfg serveConfig, fileSetting string) string {
+	switch {
+	case cfg.Simulator:
+		return ""
+	case cfg.StoreKeyFile != "" && cfg.StoreKeyHex != "":
+		return fileSetting + " and " + storeKeyEnv + " are both set: keep one of them"
+	case cfg.StoreKeyFile == "" && cfg.StoreKeyHex == "":
+		return fileSetting + " is missing: create a key with " +
+			"'openssl rand -hex 32 > store.key' and set the variable to its path, or set " +
+			storeKeyEnv + " to the 64 hex characters"
+	}
+	return ""
+}
+
+// checkUpkeep validates the retention policy and the upkeep schedule.
+func (f *serveFlags) checkUpkeep() (store.RetentionPolicy, time.Duration, []string) {
+	var problems []string
+	policy, err := store.ParseRetention(f.retention.value)
+	if err != nil {
+		problems = append(problems, f.retention.name()+": "+err.Error())
+	}
+	policy.MatterField = f.matterField.value
+	if len(policy.MatterField) > 100 {
+		problems = append(problems, fmt.Sprintf("%s is %d characters long: Docusign custom "+
+			"field names have at most 100", f.matterField.name(), len(policy.MatterField)))
+	}
+	interval := *f.upkeepInterval
+	if interval < 0 {
+		problems = append(problems, fmt.Sprintf("--upkeep-interval %s is invalid: use a "+
+			"positive duration such as 1h, or 0 to turn upkeep off", interval))
+	}
+	return policy, interval, problems
 }

@@ -50,7 +50,25 @@ func loadSecrets(cfg serveConfig) (secrets, []string) {
 		}
 		s.StoreKey = key
 	}
+	if cfg.StoreKeyHex != "" {
+		key, problem := parseStoreKey(cfg.StoreKeyHex, storeKeyEnv)
+		if problem != "" {
+			problems = append(problems, problem)
+		}
+		s.StoreKey = key
+	}
 	return s, problems
+}
+
+// parseStoreKey decodes a store key given as 64 hexadecimal characters. The problem never
+// contains the value, because it is a secret.
+func parseStoreKey(text, source string) ([]byte, string) {
+	key, err := hex.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(key) != storeKeySize {
+		return nil, fmt.Sprintf("%s does not contain %d hexadecimal characters: create a "+
+			"key with 'openssl rand -hex 32'", source, 2*storeKeySize)
+	}
+	return key, ""
 }
 
 // readPrivateKey reads a PEM file and checks that it holds an unencrypted RSA private

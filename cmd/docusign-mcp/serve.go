@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // runServeCommand parses the serve configuration, reads the key files and serves.
@@ -30,16 +33,24 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 			"errors lack the redirect_uri that Docusign requires")
 	}
 	a, err := startApp(ctx, cfg, keys, logger)
-	if err != nil {
+	var locked *store.LockedError
+	switch {
+	case errors.As(err, &locked) && cfg.HTTP.Addr == "":
+		return serveBridge(ctx, cfg, locked, env, logger)
+	case errors.As(err, &locked):
+		return lockedHTTPError(locked)
+	case err != nil:
 		return err
 	}
 	defer a.close()
 	if cfg.HTTP.Addr == "" {
+		a.recordOwner("")
 		return serveStdio(ctx, a.mcp, env, logger)
 	}
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
 		return err
 	}
+	a.recordOwner(h.URL())
 	return h.serve(ctx)
 }
