@@ -30,7 +30,7 @@ func TestNothingPlaintextOnDisk(t *testing.T) {
 			secrets := writeSensitiveData(t, dir, tt.key)
 			found := scanDir(t, dir, secrets)
 			if tt.wantFound && !foundSecret(found, "signer name") {
-				t.Fatalf("scan missed the signer name in an unencrypted store, so it cannot "+
+				t.Fatalf("scan missed the signer name in an unencrypted store, so it cannot " +
 					"detect leaks")
 			}
 			if !tt.wantFound {

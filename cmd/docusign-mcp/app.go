@@ -25,8 +25,8 @@ const serverInstructions = "Tools for Docusign eSignature: create and send envel
 // app is a running server: the Docusign backend, the document store and the MCP
 // server with the tools registered. close releases them in reverse order.
 type app struct {
-	mcp    *server.MCPServer
-	sim    *docusigntest.Server // nil when serving a real account
+	mcp     *server.MCPServer
+	sim     *docusigntest.Server // nil when serving a real account
 	store   *store.Store
 	dataDir string
 	logger  *slog.Logger

@@ -45,9 +45,9 @@ type serveConfig struct {
 	// BridgeAuthorization is the Authorization header a stdio bridge sends to the HTTP
 	// owner of the data directory. It is a secret: never log it.
 	BridgeAuthorization string
-	ExportDir    string // optional directory that receives a copy of each download
-	ReadOnly     bool   // allow only the tools annotated read-only
-	HTTP         httpConfig
+	ExportDir           string // optional directory that receives a copy of each download
+	ReadOnly            bool   // allow only the tools annotated read-only
+	HTTP                httpConfig
 }
 
 // docusignConfig is the JWT Grant configuration of a real Docusign account.
