@@ -29,6 +29,20 @@ func (in *envelopeIDInput) validate() *ToolError {
 	return checkGUID("envelope_id", in.EnvelopeID, "envelope id")
 }
 
+type envelopeStatusInput struct {
+	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
+	Refresh    bool   `json:"refresh,omitempty"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (envelopeStatusInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID, as create_envelope or list_envelopes return it.",
+		"refresh": "Read from Docusign even if the stored status is fresh. Ignored, and the " +
+			"stored status returned, within a few seconds of the last read.",
+	})
+}
+
 type envelopeStatusOutput struct {
 	EnvelopeID string `json:"envelope_id"`
 	Status     string `json:"status"`
@@ -46,6 +60,9 @@ type envelopeStatusOutput struct {
 	ChangedAt    string `json:"status_changed_at,omitempty"`
 
 	Recipients []recipientStatus `json:"recipients"`
+
+	Source     string `json:"source"`
+	AgeSeconds int    `json:"age_seconds"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -56,7 +73,12 @@ func (envelopeStatusOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"or voided.",
 		"state": "Normalised state. expired is a voided envelope that lapsed; voided was voided " +
 			"by a sender.",
+		"source": "cache when the server's stored status answered, docusign when Docusign " +
+			"was read for this call.",
+		"age_seconds": "Seconds since Docusign reported this status. Completed, declined and " +
+			"voided envelopes never change, so their stored status answers at any age.",
 	})
+	setEnum(s, "source", statusSourceCache, statusSourceDocusign)
 }
 
 type recipientStatus struct {
@@ -83,41 +105,46 @@ func (recipientStatus) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 func newGetEnvelopeStatus(d *Deps) (serverTool, error) {
-	return buildTool(d, toolSpec[envelopeIDInput, envelopeStatusOutput]{
+	return buildTool(d, toolSpec[envelopeStatusInput, envelopeStatusOutput]{
 		name: "get_envelope_status",
 		description: "Reads only. Returns an envelope's status, subject, times, void reason " +
 			"(telling an expired envelope from one a sender voided) and its recipients with " +
-			"type, routing order, status, times and decline reason. Poll an envelope at most " +
-			"every 15 minutes: Docusign limits status polling per envelope.",
+			"type, routing order, status, times and decline reason. A recently read or " +
+			"final status comes from the server's store (source cache, with age_seconds). " +
+			"Poll an envelope at most every 15 minutes: Docusign limits status polling per " +
+			"envelope.",
 		readOnly:   true,
 		idempotent: true,
-		validate:   (*envelopeIDInput).validate,
-		envelopeID: func(in *envelopeIDInput) string { return in.EnvelopeID },
-		run: func(ctx context.Context, in *envelopeIDInput) (envelopeStatusOutput, []content,
-			*ToolError) {
-			return getEnvelopeStatus(ctx, d, in.EnvelopeID)
+		validate: func(in *envelopeStatusInput) *ToolError {
+			return checkGUID("envelope_id", in.EnvelopeID, "envelope id")
+		},
+		envelopeID: func(in *envelopeStatusInput) string { return in.EnvelopeID },
+		run: func(ctx context.Context, in *envelopeStatusInput) (envelopeStatusOutput,
+			[]content, *ToolError) {
+			return getEnvelopeStatus(ctx, d, in)
 		},
 	})
 }
 
-func getEnvelopeStatus(ctx context.Context, d *Deps, envelopeID string) (envelopeStatusOutput,
-	[]content, *ToolError) {
+// readEnvelopeStatus reads an envelope and its recipients from Docusign.
+func readEnvelopeStatus(ctx context.Context, d *Deps, envelopeID string) (envelopeStatusOutput,
+	*ToolError) {
 	what := "envelope " + envelopeID
 	env, _, err := d.Docusign.Envelopes.Get(ctx, envelopeID,
 		&docusign.GetEnvelopeOptions{Include: []string{"recipients"}})
 	if err != nil {
-		return envelopeStatusOutput{}, nil, fromDocusign(err, what, d.Now())
+		return envelopeStatusOutput{}, fromDocusign(err, what, d.Now())
 	}
 	recipients := env.Recipients
 	if recipients == nil {
 		recipients, _, err = d.Docusign.Envelopes.ListRecipients(ctx, envelopeID)
 		if err != nil {
-			return envelopeStatusOutput{}, nil, fromDocusign(err, what, d.Now())
+			return envelopeStatusOutput{}, fromDocusign(err, what, d.Now())
 		}
 	}
 	out := envelopeStatus(env)
 	out.Recipients = recipientStatuses(recipients)
-	return out, nil, nil
+	return out, nil
 }
 
 func envelopeStatus(env *docusign.Envelope) envelopeStatusOutput {
