@@ -11,25 +11,6 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-func createEnvelope(ctx context.Context, d *Deps, in *createEnvelopeInput) (createEnvelopeOutput,
-	[]content, *ToolError) {
-	def, terr := envelopeDefinition(ctx, d, in)
-	if terr != nil {
-		return createEnvelopeOutput{}, nil, terr
-	}
-	summary, _, err := d.Docusign.Envelopes.Create(ctx, def)
-	if err != nil {
-		return createEnvelopeOutput{}, nil, fromDocusign(err, "the envelope", d.Now())
-	}
-	out := createEnvelopeOutput{
-		EnvelopeID: summary.EnvelopeID,
-		Status:     summary.Status,
-		StatusAt:   formatTime(summary.StatusDateTime),
-		Source:     in.Source,
-	}
-	return out, nil, nil
-}
-
 func envelopeDefinition(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 	*docusign.EnvelopeDefinition, *ToolError) {
 	def := &docusign.EnvelopeDefinition{

@@ -43,6 +43,8 @@ type createEnvelopeInput struct {
 	CarbonCopies []recipientInput `json:"carbon_copies,omitempty"`
 
 	CustomFields []customFieldInput `json:"custom_fields,omitempty"`
+
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=1,maxLength=100"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -60,6 +62,10 @@ func (createEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 		"signers":       "People who sign, for source documents.",
 		"carbon_copies": "People who receive a copy, for source documents. Their tabs are ignored.",
 		"custom_fields": "Text custom fields stored with the envelope, for later search.",
+		"idempotency_key": "Unique key for this envelope, such as a UUID: letters, digits " +
+			"and . _ : -. A repeated call with the same key and arguments returns the first " +
+			"envelope instead of creating another. Default: a key derived from the caller " +
+			"and the arguments, kept for 24 hours unless the server sets another window.",
 	})
 }
 
@@ -168,17 +174,24 @@ func (customFieldInput) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 type createEnvelopeOutput struct {
-	EnvelopeID string `json:"envelope_id"`
-	Status     string `json:"status"`
-	StatusAt   string `json:"status_at,omitempty"`
-	Source     string `json:"source"`
+	EnvelopeID     string `json:"envelope_id"`
+	Status         string `json:"status"`
+	StatusAt       string `json:"status_at,omitempty"`
+	Source         string `json:"source"`
+	IdempotencyKey string `json:"idempotency_key"`
+	Replayed       bool   `json:"replayed"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
 func (createEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
-		"status":    "Docusign's status: sent or created.",
+		"status": "Docusign's status when the envelope was created or found: sent or " +
+			"created, or a later status for an envelope found again.",
 		"status_at": "RFC 3339 time of the status.",
+		"idempotency_key": "The key this call used: the caller's idempotency_key, or the " +
+			"derived one. Pass it again to retry this call safely.",
+		"replayed": "True when the envelope was created by an earlier call with the same " +
+			"key and this call sent nothing.",
 	})
 }
 
@@ -187,7 +200,12 @@ const createEnvelopeDescription = "Sends a real signature request by email to ev
 	"recipients and documents with the user before sending. Creates an envelope from uploaded " +
 	"PDF or DOCX documents (source documents, with signers, carbon copies and tabs) or from a " +
 	"server template (source template, with people for its roles and tab values by label). " +
-	"Not idempotent: each call creates a new envelope. Returns the envelope id and status."
+	"Safe to retry: a repeated call with the same idempotency_key and arguments returns the " +
+	"first envelope marked replayed and sends nothing, and the same key with other " +
+	"arguments fails with idempotency_conflict. Without a key, the same arguments from the " +
+	"same caller within 24 hours are a replay, so to send an identical envelope again on " +
+	"purpose (for example after voiding one), pass a new idempotency_key. Returns the " +
+	"envelope id, status, the idempotency_key used and whether the result is a replay."
 
 func newCreateEnvelope(d *Deps) (serverTool, error) {
 	return buildTool(d, toolSpec[createEnvelopeInput, createEnvelopeOutput]{
@@ -215,6 +233,9 @@ func validateCreate(in *createEnvelopeInput) *ToolError {
 		return terr
 	}
 	if terr := validateCustomFields(in.CustomFields); terr != nil {
+		return terr
+	}
+	if terr := validateIdempotencyKey(in.IdempotencyKey); terr != nil {
 		return terr
 	}
 	switch in.Source {
@@ -472,7 +493,32 @@ func validateCustomFields(fields []customFieldInput) *ToolError {
 			return invalidArgument(field+".name", "custom field %q is set twice: set each "+
 				"name once", truncate(f.Name, 40))
 		}
+		if f.Name == IdempotencyFieldName {
+			return invalidArgument(field+".name", "custom field %s is reserved for the "+
+				"idempotency key: pass the key as idempotency_key instead", IdempotencyFieldName)
+		}
 		seen[f.Name] = true
+	}
+	return nil
+}
+
+// validateIdempotencyKey checks an optional caller key. The characters are limited so the key
+// reads the same in logs, in Docusign's custom_field filter and in the record store.
+func validateIdempotencyKey(key string) *ToolError {
+	if key == "" {
+		return nil
+	}
+	if len(key) > maxIdempotencyKeyLen {
+		return invalidArgument("idempotency_key", "idempotency_key has %d characters: "+
+			"pass at most %d, such as a UUID", len(key), maxIdempotencyKeyLen)
+	}
+	for _, r := range key {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			r == '.' || r == '_' || r == ':' || r == '-'
+		if !ok {
+			return invalidArgument("idempotency_key", "idempotency_key %q contains %q: use "+
+				"only letters, digits and . _ : -", truncate(key, 40), r)
+		}
 	}
 	return nil
 }

@@ -319,9 +319,11 @@ func TestEnvelopeLifecycleStates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A key per case, because identical arguments would replay the first envelope.
+			args := documentsEnvelope(t, "sent")
+			args["idempotency_key"] = "lifecycle-" + tt.name
 			var created createEnvelopeOutput
-			mustSucceed(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")),
-				&created)
+			mustSucceed(t, callTool(t, c, "create_envelope", args), &created)
 			if err := tt.act(created.EnvelopeID); err != nil {
 				t.Fatalf("simulator action failed: %v", err)
 			}
