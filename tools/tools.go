@@ -33,6 +33,12 @@ type Options struct {
 	// ReadOnly leaves out the tools that change Docusign state: create_envelope,
 	// void_envelope and resend_envelope.
 	ReadOnly bool
+	// StatusMaxAge is how long a stored status that is not final answers
+	// get_envelope_status. 0 means DefaultStatusMaxAge.
+	StatusMaxAge time.Duration
+	// RefreshMinInterval is how long after a Docusign read get_envelope_status ignores
+	// refresh. 0 means DefaultRefreshMinInterval.
+	RefreshMinInterval time.Duration
 	// IdempotencyWindow is how long create_envelope replays the result of a derived
 	// idempotency key. 0 means DefaultIdempotencyWindow.
 	IdempotencyWindow time.Duration
@@ -42,6 +48,11 @@ type Options struct {
 type Deps struct {
 	Docusign Docusign
 	Store    DocumentStore
+	// Envelopes keeps envelope states for get_envelope_status. Nil reads every status from
+	// Docusign.
+	Envelopes EnvelopeCache
+	// Audit receives one record per tool call. Nil records nothing.
+	Audit AuditSink
 	// Policy decides on every call. Nil allows every call of policy.DefaultPrincipal only.
 	Policy  policy.Decider
 	Logger  *slog.Logger
@@ -127,6 +138,7 @@ func (d Deps) withDefaults() *Deps {
 		local, _ := policy.NewStatic(policy.LocalConfig())
 		d.Policy = local
 	}
+	d.Policy = notingDecider{next: d.Policy}
 	return &d
 }
 
@@ -147,7 +159,7 @@ func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool,
 		IdempotentHint:  mcp.ToBoolPtr(spec.idempotent),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	})(&tool)
-	return server.ServerTool{Tool: tool, Handler: spec.handler(d)}, nil
+	return server.ServerTool{Tool: tool, Handler: d.audited(spec.name, spec.handler(d))}, nil
 }
 
 // handler runs the four steps of a call: parse, decide, act and shape. Every expected failure
