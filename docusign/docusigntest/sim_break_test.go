@@ -3,6 +3,7 @@ package docusigntest
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +53,19 @@ func TestCombinedOfBrokenPDF(t *testing.T) {
 	}
 	if len(resp.body) < 5 || string(resp.body[:5]) != "%PDF-" {
 		t.Errorf("combined body starts with %q, want %%PDF-", resp.body[:min(len(resp.body), 8)])
+	}
+}
+
+// TestTemplateSearchTextCountsCharacters checks the 48-character limit of search_text on
+// non-ASCII text. The client and the tools count characters, and a 48-character search of
+// accented letters is 96 bytes.
+func TestTemplateSearchTextCountsCharacters(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	search := url.QueryEscape(strings.Repeat("é", 48))
+	resp := call(t, s, token, "GET", "/templates?search_text="+search, nil)
+	if resp.status != http.StatusOK {
+		t.Errorf("search of 48 characters: status %d, body %s; want 200", resp.status,
+			resp.body)
 	}
 }
