@@ -216,19 +216,29 @@ func (d *Deps) createRecorded(ctx context.Context, idem IdempotencyStore,
 		return createEnvelopeOutput{}, terr
 	}
 	addIdempotencyField(def, rec.FieldValue)
-	for attempt := 1; ; attempt++ {
+	resent, unknown := false, 0
+	for {
 		summary, _, err := d.Docusign.Envelopes.Create(ctx, def)
 		if err == nil {
 			out := createEnvelopeOutput{EnvelopeID: summary.EnvelopeID, Status: summary.Status,
 				StatusAt: formatTime(summary.StatusDateTime), Source: in.Source}
 			return d.complete(ctx, idem, rec, out), nil
 		}
+		if !outcomeUnknown(err) && docusign.IsRetryable(err) && !resent {
+			// Docusign rejected the request before acting on it, as with an expired access
+			// token that the client has dropped, so sending it again is safe.
+			resent = true
+			d.Logger.Info("envelope create rejected before Docusign acted, sending it again",
+				"idempotency_key", rec.Key, "error", maskEmails(err.Error()))
+			continue
+		}
 		if !outcomeUnknown(err) {
 			d.release(ctx, idem, rec)
 			return createEnvelopeOutput{}, fromDocusign(err, "the envelope", d.Now())
 		}
+		unknown++
 		d.Logger.Warn("envelope create failed with an unknown outcome, reconciling",
-			"idempotency_key", rec.Key, "attempt", attempt, "error", maskEmails(err.Error()))
+			"idempotency_key", rec.Key, "failures", unknown, "error", maskEmails(err.Error()))
 		out, found, terr := d.reconcile(ctx, idem, rec, "create failed with an unknown outcome")
 		if terr != nil {
 			return createEnvelopeOutput{}, terr
@@ -237,7 +247,7 @@ func (d *Deps) createRecorded(ctx context.Context, idem IdempotencyStore,
 			out.Source = in.Source
 			return out, nil
 		}
-		if attempt == 2 {
+		if unknown == 2 {
 			return createEnvelopeOutput{}, stillUnknown(rec, fromDocusign(err, "the envelope",
 				d.Now()))
 		}
