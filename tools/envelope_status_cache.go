@@ -72,8 +72,8 @@ func (d *Deps) cachedEnvelope(ctx context.Context, envelopeID string) (store.Env
 }
 
 // servable reports whether a stored state may answer without a Docusign call: a final state
-// always, another state while younger than StatusMaxAge, and with refresh only while younger
-// than RefreshMinInterval.
+// always, another state while younger than StatusMaxAge (never when it is negative), and with
+// refresh only while younger than RefreshMinInterval.
 func (d *Deps) servable(cached store.EnvelopeState, refresh bool, now time.Time) bool {
 	if len(cached.Snapshot) == 0 {
 		return false
@@ -84,6 +84,8 @@ func (d *Deps) servable(cached store.EnvelopeState, refresh bool, now time.Time)
 		return age < orDefault(d.Options.RefreshMinInterval, DefaultRefreshMinInterval)
 	case store.IsFinalStatus(cached.Status):
 		return true
+	case d.Options.StatusMaxAge < 0:
+		return false
 	default:
 		return age < orDefault(d.Options.StatusMaxAge, DefaultStatusMaxAge)
 	}

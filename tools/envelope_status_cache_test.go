@@ -128,8 +128,11 @@ func TestStatusFreshness(t *testing.T) {
 		name       string
 		wait       time.Duration
 		refresh    bool
+		maxAge     time.Duration
 		wantSource string
 	}{
+		{name: "negative max age", wait: time.Second, maxAge: -1,
+			wantSource: statusSourceDocusign},
 		{name: "fresh", wait: 29 * time.Second, wantSource: statusSourceCache},
 		{name: "stale", wait: 31 * time.Second, wantSource: statusSourceDocusign},
 		{name: "refresh too soon", wait: 10 * time.Second, refresh: true,
@@ -142,6 +145,7 @@ func TestStatusFreshness(t *testing.T) {
 			clock := &testClock{now: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
 			h := newHarness(t)
 			h.deps.Envelopes, h.deps.Now = h.store, clock.Now
+			h.deps.Options.StatusMaxAge = tt.maxAge
 			tools := directTools(t, h.deps)
 			id := createSent(t, tools)
 			args := map[string]any{"envelope_id": id}

@@ -34,7 +34,8 @@ type Options struct {
 	// void_envelope and resend_envelope.
 	ReadOnly bool
 	// StatusMaxAge is how long a stored status that is not final answers
-	// get_envelope_status. 0 means DefaultStatusMaxAge.
+	// get_envelope_status. 0 means DefaultStatusMaxAge, and a negative value reads every
+	// such status from Docusign.
 	StatusMaxAge time.Duration
 	// RefreshMinInterval is how long after a Docusign read get_envelope_status ignores
 	// refresh. 0 means DefaultRefreshMinInterval.

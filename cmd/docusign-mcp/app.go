@@ -74,6 +74,13 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 // registerTools creates the Docusign client and the MCP server with the tools. With
 // readOnly, the policy denies every tool not annotated read-only.
 func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bool) error {
+	// NOTE: the audit log prunes with the default retention, because serve has no flags
+	// for it yet. The audit prune command takes other limits.
+	audit, err := store.OpenAuditLog(a.store, store.AuditOptions{})
+	if err != nil {
+		return err
+	}
+	dsCfg.Observer = tools.NewAuditObserver(audit, a.logger.With("component", "audit"))
 	dsCfg.Logger = a.logger.With("component", "docusign")
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
@@ -93,11 +100,13 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 		return fmt.Errorf("configure policy: %w", err)
 	}
 	err = tools.Register(a.mcp, tools.Deps{
-		Docusign: tools.NewDocusign(client),
-		Store:    a.store,
-		Policy:   decider,
-		Logger:   a.logger.With("component", "tools"),
-		Options:  tools.Options{ExportDir: exportDir},
+		Docusign:  tools.NewDocusign(client),
+		Store:     a.store,
+		Envelopes: a.store,
+		Audit:     audit,
+		Policy:    decider,
+		Logger:    a.logger.With("component", "tools"),
+		Options:   tools.Options{ExportDir: exportDir, StatusMaxAge: a.statusMaxAge()},
 	})
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)
