@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
@@ -46,7 +47,7 @@ func TestNotFoundNamesField(t *testing.T) {
 }
 
 // TestCreateRejectsBeforeDocusign checks inputs that create_envelope can reject locally but
-// passes on to Docusign.
+// passes on to Docusign. Docusign allows at most 3,000 anchor tabs per envelope.
 func TestCreateRejectsBeforeDocusign(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -64,6 +65,16 @@ func TestCreateRejectsBeforeDocusign(t *testing.T) {
 		{name: "unknown field inside a signer", change: func(a map[string]any) {
 			signer0(a)["phone"] = "+1 555 0100"
 		}, wantField: "signers[0].phone"},
+		{name: "email over the schema's 100 characters", change: func(a map[string]any) {
+			signer0(a)["email"] = strings.Repeat("a", 140) + "@example.com"
+		}, wantField: "signers[0].email"},
+		{name: "more anchor tabs than Docusign allows", change: func(a map[string]any) {
+			tabs := make([]any, 3001)
+			for i := range tabs {
+				tabs[i] = map[string]any{"type": "sign_here", "anchor_string": "/sig1/"}
+			}
+			signer0(a)["tabs"] = tabs
+		}, wantField: "signers[0].tabs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
