@@ -23,6 +23,11 @@ const (
 	IdempotencyCompleted = "completed"
 )
 
+// AuditReconciliation is the audit record kind of one idempotency reconciliation: the
+// listing that looks for the envelope of a pending record. Its Outcome is "adopted",
+// "not_found", "failed" or "deleted".
+const AuditReconciliation = "idempotency_reconciliation"
+
 // maxConflictRetries bounds the retries of a transaction that a concurrent one conflicted with.
 const maxConflictRetries = 5
 

@@ -59,16 +59,19 @@ func (d *Deps) reconcile(ctx context.Context, idem IdempotencyStore, rec store.I
 	if err != nil {
 		d.Logger.Warn("idempotency reconciliation failed, the record stays pending",
 			"idempotency_key", rec.Key, "reason", reason, "error", maskEmails(err.Error()))
-		return createEnvelopeOutput{}, false, stillUnknown(rec,
-			fromDocusign(err, "the envelope list", d.Now()))
+		terr := fromDocusign(err, "the envelope list", d.Now())
+		d.auditReconciliation(rec, "failed", "", terr.TraceToken)
+		return createEnvelopeOutput{}, false, stillUnknown(rec, terr)
 	}
 	if env == nil {
 		d.Logger.Info("idempotency reconciliation found no envelope",
 			"idempotency_key", rec.Key, "reason", reason)
+		d.auditReconciliation(rec, "not_found", "", "")
 		return createEnvelopeOutput{}, false, nil
 	}
 	d.Logger.Info("idempotency reconciliation adopted an envelope",
 		"idempotency_key", rec.Key, "envelope_id", env.EnvelopeID, "reason", reason)
+	d.auditReconciliation(rec, "adopted", env.EnvelopeID, "")
 	out := createEnvelopeOutput{EnvelopeID: env.EnvelopeID, Status: env.Status,
 		StatusAt: formatTime(env.StatusChangedDateTime)}
 	return d.complete(ctx, idem, rec, out), true, nil
@@ -178,5 +181,22 @@ func (d *Deps) reconcileAtStart(ctx context.Context, idem IdempotencyStore,
 	d.release(ctx, idem, rec)
 	d.Logger.Info("deleted a pending idempotency record older than the window",
 		"idempotency_key", rec.Key, "pending_since", rec.CreatedAt)
+	d.auditReconciliation(rec, "deleted", "", "")
 	return false, false
+}
+
+// auditReconciliation appends one reconciliation record to the audit log, if there is one.
+// ArgsDigest holds the record's request hash, which is not the digest of a tool call record.
+func (d *Deps) auditReconciliation(rec store.IdempotencyRecord, outcome, envelopeID,
+	traceToken string) {
+	if d.Audit == nil {
+		return
+	}
+	_, err := d.Audit.Append(store.AuditRecord{Kind: store.AuditReconciliation,
+		Caller: rec.Principal, Tool: "create_envelope", EnvelopeID: envelopeID,
+		Outcome: outcome, TraceToken: traceToken, ArgsDigest: rec.RequestHash})
+	if err != nil {
+		d.Logger.Error("appending a reconciliation to the audit log failed",
+			"idempotency_key", rec.Key, "outcome", outcome, "error", err)
+	}
 }

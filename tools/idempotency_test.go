@@ -11,6 +11,7 @@ import (
 
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // fastRetry keeps a held response from stalling a test: one attempt times out after
@@ -412,5 +413,56 @@ func TestCreateRejectsBadIdempotencyKey(t *testing.T) {
 	}
 	if got := creates(h); got != 0 {
 		t.Errorf("Envelopes:create called %d times for invalid input, want 0", got)
+	}
+}
+
+// auditRecorder is an AuditSink that keeps the records in memory.
+type auditRecorder struct {
+	mu      sync.Mutex
+	records []store.AuditRecord
+}
+
+func (a *auditRecorder) Append(rec store.AuditRecord) (store.AuditRecord, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.records = append(a.records, rec)
+	return rec, nil
+}
+
+func (a *auditRecorder) kind(kind string) []store.AuditRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []store.AuditRecord
+	for _, rec := range a.records {
+		if rec.Kind == kind {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func TestReconciliationIsAudited(t *testing.T) {
+	audit := &auditRecorder{}
+	h := newHarnessWithSim(t, docusigntest.Options{}, fastRetry,
+		func(d *Deps) { d.Audit = audit })
+	c := h.stdioClient(t)
+	h.sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope, Status: 502,
+		AfterCommit: true})
+	out := createOutput(t, c, withKey(t, "audited-1"))
+	records := audit.kind(store.AuditReconciliation)
+	if len(records) != 1 {
+		t.Fatalf("audit log has %d reconciliation records, want 1: %+v", len(records),
+			audit.records)
+	}
+	rec := records[0]
+	if rec.Outcome != "adopted" {
+		t.Errorf("outcome = %q, want adopted", rec.Outcome)
+	}
+	if rec.EnvelopeID != out.EnvelopeID {
+		t.Errorf("envelope id = %q, want the adopted %s", rec.EnvelopeID, out.EnvelopeID)
+	}
+	if rec.Caller == "" || rec.Tool != "create_envelope" {
+		t.Errorf("caller %q and tool %q, want the principal and create_envelope", rec.Caller,
+			rec.Tool)
 	}
 }
