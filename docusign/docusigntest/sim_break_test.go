@@ -69,3 +69,39 @@ func TestTemplateSearchTextCountsCharacters(t *testing.T) {
 			resp.body)
 	}
 }
+
+// TestTemplateRoleTabValuesKeepTemplateTabs checks an envelope created from a template with a
+// tab value for a role. Docusign matches templateRoles tabs by tabLabel and fills them in, so
+// the role keeps the template's sign-here tab. The simulator replaces the role's tabs with
+// the request's, which leaves the signer without a place to sign.
+func TestTemplateRoleTabValuesKeepTemplateTabs(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	body := map[string]any{
+		"status": "sent", "templateId": EngagementLetterTemplateID,
+		"templateRoles": []map[string]any{
+			{"roleName": "Client", "name": "Ada Client", "email": "ada@example.com",
+				"tabs": map[string]any{"textTabs": []map[string]any{
+					{"tabLabel": "Date Signed", "value": "today"}}}},
+			{"roleName": "Partner", "name": "Bo Partner", "email": "bo@example.com"},
+		},
+	}
+	id := createEnvelope(t, s, token, body)
+	resp := call(t, s, token, "GET", "/envelopes/"+id+"/recipients?include_tabs=true", nil)
+	if resp.status != http.StatusOK {
+		t.Fatalf("recipients status = %d, body %s; want 200", resp.status, resp.body)
+	}
+	signers, _ := resp.json(t)["signers"].([]any)
+	for _, raw := range signers {
+		signer := raw.(map[string]any)
+		if signer["roleName"] != "Client" {
+			continue
+		}
+		tabs, _ := signer["tabs"].(map[string]any)
+		if list, _ := tabs["signHereTabs"].([]any); len(list) == 0 {
+			t.Errorf("Client tabs = %v, want the template's signHereTabs kept", tabs)
+		}
+		return
+	}
+	t.Fatalf("no Client signer in %s", resp.body)
+}
