@@ -42,6 +42,9 @@ type serveConfig struct {
 	// UpkeepInterval is the time between store upkeep runs: pruning, purging and
 	// value-log GC. Zero turns the schedule off.
 	UpkeepInterval time.Duration
+	// SecretsFile is the encrypted secret file, empty when keys come from files only.
+	// SecretsKeyFile or SecretsKeyHex (a secret: never log it) contains its key.
+	SecretsFile, SecretsKeyFile, SecretsKeyHex string
 	// BridgeAuthorization is the Authorization header a stdio bridge sends to the HTTP
 	// owner of the data directory. It is a secret: never log it.
 	BridgeAuthorization string
@@ -78,6 +81,7 @@ type serveFlags struct {
 	dataDir, storeKeyFile               envSetting
 	retention, matterField              envSetting
 	upkeepInterval                      *time.Duration
+	secretFiles                         secretFileSettings
 	exportDir, httpAddr, allowedOrigins *string
 	maxBodyBytes                        *int64
 	sessionIdleTTL                      *time.Duration
@@ -113,6 +117,7 @@ func newServeFlags() *serveFlags {
 	f.matterField = envSetting{flag: "matter-field", env: "DOCUSIGN_MCP_MATTER_FIELD",
 		usage: "envelope custom field that names the matter type (default \"" +
 			store.DefaultMatterField + "\")"}
+	f.secretFiles = newSecretFileSettings()
 	for _, s := range f.settings() {
 		s.register(f.fs)
 	}
@@ -141,7 +146,8 @@ func newServeFlags() *serveFlags {
 
 func (f *serveFlags) settings() []*envSetting {
 	return []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
-		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField}
+		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField,
+		&f.secretFiles.file, &f.secretFiles.keyFile}
 }
 
 // parseServeConfig parses the serve flags and environment. It returns errHelp or a
@@ -180,7 +186,7 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 
 	if !cfg.Simulator {
 		var dsProblems []string
-		cfg.Docusign, dsProblems = f.checkDocusign()
+		cfg.Docusign, dsProblems = f.checkDocusign(f.secretFiles.file.value != "")
 		problems = append(problems, dsProblems...)
 	}
 	cfg.DataDir = f.dataDir.value
@@ -202,14 +208,20 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 	cfg.Retention, cfg.UpkeepInterval, storeProblems = f.checkUpkeep()
 	problems = append(problems, storeProblems...)
 	cfg.BridgeAuthorization = strings.TrimSpace(getenv(bridgeAuthorizationEnv))
+	if !cfg.Simulator {
+		cfg.SecretsFile = f.secretFiles.file.value
+		cfg.SecretsKeyFile = f.secretFiles.keyFile.value
+		cfg.SecretsKeyHex = strings.TrimSpace(getenv(secretsKeyEnv))
+	}
 	var httpProblems []string
 	cfg.HTTP, httpProblems = f.checkHTTP()
 	problems = append(problems, httpProblems...)
 	return cfg, problems
 }
 
-// checkDocusign validates the settings that reach a real Docusign account.
-func (f *serveFlags) checkDocusign() (docusignConfig, []string) {
+// checkDocusign validates the settings that reach a real Docusign account. With a secret
+// file, the private key may come from it instead of a file.
+func (f *serveFlags) checkDocusign(haveSecretFile bool) (docusignConfig, []string) {
 	var problems []string
 	add := func(p string) {
 		if p != "" {
@@ -218,9 +230,10 @@ func (f *serveFlags) checkDocusign() (docusignConfig, []string) {
 	}
 	add(requireGUID(&f.integrationKey, "the integration key shown in Apps and Keys"))
 	add(requireGUID(&f.userID, "the user ID GUID shown in Apps and Keys (not an email)"))
-	if f.privateKey.value == "" {
+	if f.privateKey.value == "" && !haveSecretFile {
 		add(f.privateKey.name() + " is missing: set it to the PEM file of the RSA key " +
-			"pair generated for the integration key")
+			"pair generated for the integration key, or import the key into the secret " +
+			"file named by " + secretsFileEnv)
 	}
 	authServer, p := checkAuthServer(&f.authServer)
 	add(p)

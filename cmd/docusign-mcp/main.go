@@ -5,6 +5,8 @@
 //	serve  serve the MCP tools over stdio (default) or streamable HTTP
 //	sim    run the Docusign simulator on its own, for serve to point at
 //	demo   run one envelope from creation to a signed PDF against the simulator
+//	audit  verify, read or prune the audit log of Docusign calls and tool calls
+//	secrets import, list or delete keys in the encrypted secret file
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
@@ -57,6 +59,10 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runSimCommand(ctx, args[1:], env))
 	case "demo":
 		return exitStatus(env.stderr, runDemoCommand(ctx, args[1:], env))
+	case "audit":
+		return exitStatus(env.stderr, runAuditCommand(ctx, args[1:], env))
+	case "secrets":
+		return exitStatus(env.stderr, runSecretsCommand(ctx, args[1:], env))
 	case "-h", "-help", "--help", "help":
 		printUsage(env.stdout)
 		return exitOK
@@ -111,6 +117,8 @@ Usage:
   docusign-mcp serve [flags]   serve the MCP tools over stdio, or streamable HTTP with --http
   docusign-mcp sim [flags]     run the Docusign simulator on its own until interrupted
   docusign-mcp demo [flags]    sign one envelope end to end against the simulator
+  docusign-mcp audit ACTION    verify, tail, query, total or prune the audit log
+  docusign-mcp secrets ACTION  import, list or delete keys in the encrypted secret file
   docusign-mcp --version       print the version
 
 Run 'docusign-mcp COMMAND --help' for the flags of a command.

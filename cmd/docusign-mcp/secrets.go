@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -13,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // storeKeySize is the size of the store's AES-256 key in bytes.
@@ -57,7 +60,39 @@ func loadSecrets(cfg serveConfig) (secrets, []string) {
 		}
 		s.StoreKey = key
 	}
+	if cfg.SecretsFile != "" {
+		problems = append(problems, s.loadSecretFile(cfg)...)
+	}
 	return s, problems
+}
+
+// loadSecretFile takes the private key from the secret file unless a key file names it,
+// and checks that the secret file's key differs from the store key.
+func (s *secrets) loadSecretFile(cfg serveConfig) []string {
+	f, key, problem := openSecretFile(cfg.SecretsFile, cfg.SecretsKeyFile, cfg.SecretsKeyHex)
+	if problem != "" {
+		return []string{problem}
+	}
+	var problems []string
+	if s.StoreKey != nil && bytes.Equal(key, s.StoreKey) {
+		problems = append(problems, "the secret file's key is the store key: use a "+
+			"separate key, so that one leaked key does not open both")
+	}
+	if cfg.Docusign.PrivateKeyFile != "" {
+		return problems
+	}
+	pemBytes, ok := f.Get(store.SecretPrivateKey)
+	if !ok {
+		return append(problems, fmt.Sprintf("%s contains no %s and DOCUSIGN_PRIVATE_KEY_FILE "+
+			"is not set: import the key with 'docusign-mcp secrets import --name %s "+
+			"--file KEY.pem'", cfg.SecretsFile, store.SecretPrivateKey, store.SecretPrivateKey))
+	}
+	pemBytes, problem = checkPrivateKey(pemBytes, "secret "+store.SecretPrivateKey)
+	if problem != "" {
+		return append(problems, problem)
+	}
+	s.PrivateKeyPEM = pemBytes
+	return problems
 }
 
 // parseStoreKey decodes a store key given as 64 hexadecimal characters. The problem never
@@ -78,24 +113,30 @@ func readPrivateKey(path string) ([]byte, string) {
 	if problem != "" {
 		return nil, problem
 	}
+	return checkPrivateKey(data, fmt.Sprintf("%q", path))
+}
+
+// checkPrivateKey checks that data is an unencrypted RSA private key in PKCS#1 or PKCS#8
+// PEM form. source names where the data came from in a problem.
+func checkPrivateKey(data []byte, source string) ([]byte, string) {
 	const fix = "use the RSA private key generated for the integration key in Apps and Keys"
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, fmt.Sprintf("%q contains no PEM block: %s", path, fix)
+		return nil, fmt.Sprintf("%s contains no PEM block: %s", source, fix)
 	}
 	if strings.Contains(block.Type, "ENCRYPTED") || block.Headers["Proc-Type"] != "" {
-		return nil, fmt.Sprintf("%q is an encrypted key: decrypt it with "+
-			"'openssl pkey -in KEY -out KEY.pem'", path)
+		return nil, fmt.Sprintf("%s is an encrypted key: decrypt it with "+
+			"'openssl pkey -in KEY -out KEY.pem'", source)
 	}
 	if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
 		return data, ""
 	}
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Sprintf("%q is not a PKCS#1 or PKCS#8 private key: %s", path, fix)
+		return nil, fmt.Sprintf("%s is not a PKCS#1 or PKCS#8 private key: %s", source, fix)
 	}
 	if _, ok := key.(*rsa.PrivateKey); !ok {
-		return nil, fmt.Sprintf("%q holds a %T, not an RSA key: %s", path, key, fix)
+		return nil, fmt.Sprintf("%s holds a %T, not an RSA key: %s", source, key, fix)
 	}
 	return data, ""
 }
