@@ -32,7 +32,8 @@ type Config struct {
 	// AuthServer is the OAuth origin: https://account-d.docusign.com (developer),
 	// https://account.docusign.com (production), or http on a loopback address for a simulator.
 	AuthServer string
-	// AccountID selects the account by GUID. When empty, the user's default account is used.
+	// AccountID selects the account by its API Account ID GUID. NewClient rejects an account
+	// number. When empty, the user's default account is used.
 	AccountID string
 	// RedirectURI is a redirect URI registered for the integration key, used in consent URLs.
 	RedirectURI string
@@ -151,10 +152,11 @@ func identityProblems(cfg *Config) []error {
 // optionalProblems checks the fields that may be left empty.
 func optionalProblems(cfg *Config) []error {
 	var problems []error
-	if cfg.AccountID != "" && !isGUID(cfg.AccountID) && !isDigits(cfg.AccountID) {
-		problems = append(problems, fmt.Errorf("AccountID %q is neither a GUID nor an account "+
-			"number: set it to an account id from /oauth/userinfo or leave it empty",
-			truncate(cfg.AccountID, 60)))
+	// /oauth/userinfo lists accounts by GUID only, so an account number could never be matched.
+	if cfg.AccountID != "" && !isGUID(cfg.AccountID) {
+		problems = append(problems, fmt.Errorf("AccountID %q is not a GUID: set it to the API "+
+			"Account ID GUID from the Apps and Keys page, not the account number, or leave it "+
+			"empty for the user's default account", truncate(cfg.AccountID, 60)))
 	}
 	if cfg.RedirectURI != "" {
 		if u, err := url.Parse(cfg.RedirectURI); err != nil || !u.IsAbs() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,15 +53,19 @@ func TestPlain429WaitsForRateLimitReset(t *testing.T) {
 	}
 }
 
-// NewClient accepts an account number (digits) as AccountID, but /oauth/userinfo lists
-// accounts by GUID only, so such a configuration passes validation and then fails every call.
-func TestAccountNumberAccountIDUsable(t *testing.T) {
-	env := newTestEnv(t, func(cfg *docusign.Config) { cfg.AccountID = "18361234" })
-	env.fake.setREST(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"accountIdGuid": testAccountID})
-	})
-	if _, _, err := env.client.Accounts.Get(context.Background()); err != nil {
-		t.Errorf("Accounts.Get with the account number that NewClient accepted: %v; either "+
-			"NewClient should reject a non-GUID AccountID or the client should resolve it", err)
+// /oauth/userinfo lists accounts by GUID only, so an account number (digits) as AccountID
+// could never be matched. NewClient rejects it and names the GUID to use instead.
+func TestAccountNumberAccountIDRejected(t *testing.T) {
+	cfg := validConfig(t)
+	cfg.AccountID = "18361234"
+	_, err := docusign.NewClient(cfg)
+	if err == nil {
+		t.Fatal("NewClient accepted the account number 18361234 as AccountID, want an error: " +
+			"every call would fail when userinfo lists no account with that id")
+	}
+	for _, part := range []string{"AccountID", "18361234", "API Account ID GUID", "Apps and Keys"} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("NewClient error %q does not mention %q", err, part)
+		}
 	}
 }

@@ -315,16 +315,16 @@ func checkAuthServer(s *envSetting) (string, string) {
 	return u.Scheme + "://" + u.Host, ""
 }
 
-var accountNumberPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
-
-// checkAccountID accepts an account GUID or an external account number, or nothing.
+// checkAccountID accepts an account GUID or nothing. An account number is rejected because
+// /oauth/userinfo lists accounts by GUID only, so the client could never select it.
 func checkAccountID(s *envSetting) string {
 	v := s.value
-	if v == "" || guidPattern.MatchString(v) || accountNumberPattern.MatchString(v) {
+	if v == "" || guidPattern.MatchString(v) {
 		return ""
 	}
-	return fmt.Sprintf("%s %q is invalid: use the account ID GUID from Apps and Keys, "+
-		"or leave it empty for the user's default account", s.name(), truncate(s.value, 60))
+	return fmt.Sprintf("%s %q is invalid: use the API Account ID GUID from the Apps and Keys "+
+		"page, not the account number, or leave it empty for the user's default account",
+		s.name(), truncate(s.value, 60))
 }
 
 // checkRedirectURI accepts an absolute http or https URL, or nothing.

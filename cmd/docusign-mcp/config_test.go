@@ -138,13 +138,14 @@ func TestParseServeConfigValid(t *testing.T) {
 			},
 		},
 		{
-			name: "account number and debug JSON logs",
-			args: []string{"--account-id", "12345678",
+			name: "account guid and debug JSON logs",
+			args: []string{"--account-id", "0c9a5e52-7d3f-4b1e-9a6c-2f8b1d4e7a90",
 				"--log-level", "DEBUG", "--log-format", "json"},
 			vars: realAccountVars(),
 			check: func(t *testing.T, cfg serveConfig) {
-				if cfg.Docusign.AccountID != "12345678" {
-					t.Errorf("AccountID = %q, want 12345678", cfg.Docusign.AccountID)
+				want := "0c9a5e52-7d3f-4b1e-9a6c-2f8b1d4e7a90"
+				if cfg.Docusign.AccountID != want {
+					t.Errorf("AccountID = %q, want %s", cfg.Docusign.AccountID, want)
 				}
 				if cfg.Log.Level != slog.LevelDebug || cfg.Log.Format != "json" {
 					t.Errorf("Log = %+v, want debug level and json format", cfg.Log)
@@ -228,6 +229,13 @@ func TestParseServeConfigProblems(t *testing.T) {
 				`DOCUSIGN_ACCOUNT_ID (--account-id) "acme" is invalid`,
 				`DOCUSIGN_REDIRECT_URI (--redirect-uri) "/callback" is not an absolute http(s) URL`,
 			},
+		},
+		{
+			name: "account number as account id",
+			args: []string{"--account-id", "18361234"},
+			vars: realAccountVars(),
+			want: []string{`DOCUSIGN_ACCOUNT_ID (--account-id) "18361234" is invalid: use the ` +
+				`API Account ID GUID`},
 		},
 		{
 			name: "no home for default data dir",
