@@ -68,7 +68,8 @@ func (e *APIError) Is(target error) bool {
 // RateLimitError is an APIError that reports an exhausted rate limit: the account's hourly or
 // burst API limit, or a per-envelope polling or update limit. Reset is when the limit frees up:
 // from Retry-After if sent, else X-RateLimit-Reset for hourly limits, else 30 seconds after the
-// response for burst limits. errors.As with *APIError also matches it.
+// response for burst limits. A 429 without a rate-limit errorCode is hourly when
+// X-RateLimit-Remaining is 0, else burst. errors.As with *APIError also matches it.
 type RateLimitError struct {
 	APIError
 	Reset time.Time

@@ -145,10 +145,14 @@ func mediaType(contentType string) string {
 
 // rateLimitReset reports whether apiErr is an exhausted rate limit and, if so, when it resets:
 // Retry-After when present, else X-RateLimit-Reset for an hourly limit, else now plus 30 seconds.
+// A 429 without a known errorCode counts as hourly when X-RateLimit-Remaining is 0.
 func rateLimitReset(apiErr *APIError, h http.Header, now time.Time) (time.Time, bool) {
 	hourly, known := rateLimitKinds[apiErr.ErrorCode]
 	if !known && apiErr.StatusCode != http.StatusTooManyRequests {
 		return time.Time{}, false
+	}
+	if !known {
+		hourly = ParseRateLimit(h).Remaining == 0
 	}
 	if wait, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
 		return now.Add(wait), true
