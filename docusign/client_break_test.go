@@ -9,7 +9,7 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-// cutCreatedResponse answers an envelope create with 201 and then drops the connection in the
+// cutCreatedResponse responds to an envelope create with 201 and then drops the connection in the
 // middle of the JSON body, as a proxy or a network fault does. Docusign has created the
 // envelope by the time it sends 201.
 func cutCreatedResponse(t *testing.T) http.HandlerFunc {

@@ -105,3 +105,25 @@ func TestTemplateRoleTabValuesKeepTemplateTabs(t *testing.T) {
 	}
 	t.Fatalf("no Client signer in %s", resp.body)
 }
+
+// TestClockAdvanceHugeSeconds checks POST /sim/clock/advance with more seconds than a
+// time.Duration holds. The product overflows to a negative duration, so the clock moves
+// back while the response reports success.
+func TestClockAdvanceHugeSeconds(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	before := s.clockNow()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/sim/clock/advance",
+		strings.NewReader(`{"seconds": 10000000000}`))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatalf("advance: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK && s.clockNow().Before(before) {
+		t.Errorf("advance by 10000000000 s returned 200 but moved the clock from %v back to %v",
+			before, s.clockNow())
+	}
+}
