@@ -145,8 +145,9 @@ func oauthHint(description string) string {
 	return ""
 }
 
-// NetworkError is a failure to get an HTTP response: a refused connection, a reset, or a timeout.
-// Ambiguous is true when the request may have reached Docusign and taken effect.
+// NetworkError is a transport failure: a refused connection, a reset or a timeout before the
+// response arrived, or while its body was read. Ambiguous is true when the request may have
+// reached Docusign and taken effect.
 type NetworkError struct {
 	Operation string
 	Ambiguous bool
@@ -155,7 +156,7 @@ type NetworkError struct {
 
 // Error describes the failure and, when ambiguous, that the request may have taken effect.
 func (e *NetworkError) Error() string {
-	msg := fmt.Sprintf("docusign %s: no response: %v", e.Operation, e.Err)
+	msg := fmt.Sprintf("docusign %s: network error: %v", e.Operation, e.Err)
 	if e.Ambiguous {
 		msg += " (" + ErrAmbiguous.Error() + ": check before repeating it)"
 	}

@@ -77,7 +77,8 @@ func decodeJSON(out any, limit int64) handler {
 	return func(resp *http.Response) error {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
-			return &NetworkError{Err: fmt.Errorf("read response: %w", err)}
+			return &NetworkError{Err: fmt.Errorf("read HTTP %d response body: %w",
+				resp.StatusCode, err)}
 		}
 		if int64(len(data)) > limit {
 			return fmt.Errorf("response larger than %d bytes", limit)
@@ -165,15 +166,28 @@ func (c *Client) readResponse(ep *endpoint, httpResp *http.Response,
 		return res
 	}
 	if err := handle(httpResp); err != nil {
-		var netErr *NetworkError
-		if errors.As(err, &netErr) {
-			netErr.Operation = ep.operation
-			return attemptResult{resp: resp, err: netErr, final: ep.streaming}
-		}
-		return attemptResult{resp: resp, err: fmt.Errorf("docusign %s: %w", ep.operation, err),
-			final: true}
+		return handlerFailure(ep, resp, err)
 	}
 	return attemptResult{resp: resp}
+}
+
+// handlerFailure wraps an error from reading a 2xx response's body. The 2xx status shows that
+// a state change (create, void, resend) took effect, so for those the error matches
+// ErrAmbiguous: the caller must look for the result before repeating the request.
+func handlerFailure(ep *endpoint, resp *Response, err error) attemptResult {
+	changesState := ep.mode != modeIdempotent
+	var netErr *NetworkError
+	if errors.As(err, &netErr) {
+		netErr.Operation = ep.operation
+		netErr.Ambiguous = changesState
+		return attemptResult{resp: resp, err: netErr, final: ep.streaming}
+	}
+	if changesState {
+		err = fmt.Errorf("HTTP %d succeeded, so %w, but %w", resp.StatusCode, ErrAmbiguous,
+			err)
+	}
+	return attemptResult{resp: resp, err: fmt.Errorf("docusign %s: %w", ep.operation, err),
+		final: true}
 }
 
 // tokenFor returns the user's access token when ep needs one, else "".
