@@ -112,7 +112,7 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)
 	}
-	a.reconcileIdempotency(tools.NewDocusign(client))
+	a.reconcileIdempotency(tools.NewDocusign(client), audit)
 	return nil
 }
 
@@ -122,11 +122,11 @@ const reconcileTimeout = time.Minute
 // reconcileIdempotency adopts the envelopes of create_envelope calls that a stopped process
 // left pending, before the server takes calls. A failure leaves the records pending, and the
 // next call with such a key reconciles it.
-func (a *app) reconcileIdempotency(ds tools.Docusign) {
+func (a *app) reconcileIdempotency(ds tools.Docusign, audit tools.AuditSink) {
 	ctx, cancel := context.WithTimeout(context.Background(), reconcileTimeout)
 	defer cancel()
 	_, _, err := tools.ReconcilePending(ctx, tools.Deps{Docusign: ds, Store: a.store,
-		Logger: a.logger.With("component", "tools")})
+		Audit: audit, Logger: a.logger.With("component", "tools")})
 	if err != nil {
 		a.logger.Error("idempotency reconciliation at start-up failed", "err", err)
 	}
