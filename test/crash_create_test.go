@@ -246,7 +246,7 @@ func waitForEnvelopeWithKey(t *testing.T, c *docusign.Client, key string) string
 	return ""
 }
 
-// postJSON sends body to a simulator control URL, with POST unless method says otherwise.
+// postJSON sends body to a simulator control URL with POST, or with method when given.
 func postJSON(t *testing.T, url string, body any, method ...string) {
 	t.Helper()
 	raw, err := json.Marshal(body)
