@@ -3,6 +3,7 @@ package docusigntest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -98,12 +99,21 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, err)
 		return
 	}
-	if body.Seconds <= 0 {
-		writeError(w, invalidParameter("seconds must be a positive number."))
+	maxSeconds := int64(maxClockOffset / time.Second)
+	if body.Seconds <= 0 || body.Seconds > maxSeconds {
+		writeError(w, invalidParameter(fmt.Sprintf("seconds must be between 1 and %d "+
+			"(100 years).", maxSeconds)))
 		return
 	}
-	s.Advance(time.Duration(body.Seconds) * time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	d := time.Duration(body.Seconds) * time.Second
+	if s.clockOffset+d > maxClockOffset {
+		writeError(w, invalidParameter(fmt.Sprintf("the clock is already %d seconds ahead, "+
+			"and the simulator moves it at most %d seconds (100 years) ahead.",
+			int64(s.clockOffset/time.Second), maxSeconds)))
+		return
+	}
+	s.clockOffset += d
 	writeJSON(w, http.StatusOK, map[string]string{"now": formatTime(s.now())})
 }

@@ -297,12 +297,20 @@ func (s *Server) SetClock(clock func() time.Time) {
 	s.clockOffset = 0
 }
 
+// maxClockOffset is the furthest Advance moves the clock ahead of the base clock: 100 years,
+// well inside time.Duration's range of about 292 years, so adding two offsets cannot overflow.
+const maxClockOffset = 100 * 365 * 24 * time.Hour
+
 // Advance moves the simulator's clock forward by d, so tokens and envelopes expire without
-// real sleeping.
+// real sleeping. A d of zero or less does nothing, and the clock stops at maxClockOffset
+// (100 years) ahead of the base clock.
 func (s *Server) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.clockOffset += d
+	s.clockOffset = min(s.clockOffset+min(d, maxClockOffset), maxClockOffset)
 }
 
 // now returns the simulator time. Callers hold s.mu.
