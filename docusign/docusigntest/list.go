@@ -269,7 +269,10 @@ func paginate[T any](items []T, page pageQuery, limit int, u *url.URL) ([]T, map
 	if len(out) == 0 {
 		info["endPosition"] = itoa(page.start)
 	}
-	if end < len(items) {
+	// An empty page (count=0) gets no nextUri, because one at the same start_position would
+	// send a client that follows nextUri into a loop.
+	// NOTE: Docusign's own response to count=0 is not documented.
+	if end < len(items) && end > start {
 		info["nextUri"] = pageURI(u, end)
 	}
 	if start > 0 {
