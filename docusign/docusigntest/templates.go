@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxTemplates is how many templates Templates:list returns at most, as in Docusign.
@@ -155,7 +156,7 @@ func (s *Server) listTemplates(_ http.ResponseWriter, c *restCall) (int, any, *E
 		return 0, nil, err
 	}
 	text := strings.ToLower(strings.TrimSpace(v.Get("search_text")))
-	if len(text) > 48 {
+	if utf8.RuneCountInString(text) > 48 {
 		return 0, nil, invalidParameter("search_text can have at most 48 characters.")
 	}
 	var matched []*template
