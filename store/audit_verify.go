@@ -11,7 +11,7 @@ import (
 type AuditError struct {
 	// Seq is the sequence number of the bad or missing record.
 	Seq uint64
-	// Problem says what is wrong, such as "hash does not match its content".
+	// Problem describes the fault, such as "hash does not match its content".
 	Problem string
 }
 
@@ -38,9 +38,9 @@ type verifier struct {
 }
 
 // VerifyAudit checks the whole audit log of s in one snapshot. Each record must decode
-// canonically, sit under its own sequence number, follow the previous record (or the pruning
-// checkpoint) without a gap, carry the previous record's hash and match its own hash, and the
-// last record must be the stored head. It returns an *AuditError naming the first bad record,
+// canonically, sit under its own sequence number and follow the previous record (or the
+// pruning checkpoint) without a gap. It must carry the previous record's hash and match its
+// own hash. The last record must be the stored head. It returns an *AuditError naming the first bad record,
 // or another error when the store cannot be read.
 func VerifyAudit(ctx context.Context, s *Store) (AuditSummary, error) {
 	var summary AuditSummary
@@ -90,21 +90,8 @@ func (v *verifier) check(key, value []byte) (bool, error) {
 	if err != nil {
 		return false, &AuditError{Seq: seq, Problem: err.Error()}
 	}
-	if rec.Seq != seq {
-		return false, &AuditError{Seq: seq, Problem: fmt.Sprintf("stored under %d but "+
-			"carries sequence number %d: records were reordered or replaced", seq, rec.Seq)}
-	}
-	if rec.Prev != v.prev {
-		return false, &AuditError{Seq: seq, Problem: "previous hash does not match the " +
-			"record before it: a record before it was changed, removed or reordered"}
-	}
-	hash, err := recordHash(rec)
-	if err != nil {
-		return false, &AuditError{Seq: seq, Problem: err.Error()}
-	}
-	if hash != rec.Hash {
-		return false, &AuditError{Seq: seq, Problem: "hash does not match its content: " +
-			"the record was changed"}
+	if err := v.checkLinks(seq, rec); err != nil {
+		return false, err
 	}
 	if v.summary.First == 0 {
 		v.summary.First = seq
@@ -112,6 +99,27 @@ func (v *verifier) check(key, value []byte) (bool, error) {
 	v.summary.Last, v.summary.Records = seq, v.summary.Records+1
 	v.want, v.prev = seq+1, rec.Hash
 	return true, nil
+}
+
+// checkLinks checks that the decoded record stored under seq belongs there and is unchanged.
+func (v *verifier) checkLinks(seq uint64, rec AuditRecord) error {
+	if rec.Seq != seq {
+		return &AuditError{Seq: seq, Problem: fmt.Sprintf("stored under %d but "+
+			"carries sequence number %d: records were reordered or replaced", seq, rec.Seq)}
+	}
+	if rec.Prev != v.prev {
+		return &AuditError{Seq: seq, Problem: "previous hash does not match the " +
+			"record before it: a record before it was changed, removed or reordered"}
+	}
+	hash, err := recordHash(rec)
+	if err != nil {
+		return &AuditError{Seq: seq, Problem: err.Error()}
+	}
+	if hash != rec.Hash {
+		return &AuditError{Seq: seq, Problem: "hash does not match its content: " +
+			"the record was changed"}
+	}
+	return nil
 }
 
 // checkHead compares the end of the chain with the stored head, which catches records cut

@@ -34,7 +34,7 @@ type EnvelopeState struct {
 	EnvelopeID string `json:"envelope_id"`
 	// Status is Docusign's raw envelope status, such as sent or completed.
 	Status string `json:"status"`
-	// Source is where the status came from: SourceCreate, SourceDocusign, SourceVoid or
+	// Source is the origin of the status: SourceCreate, SourceDocusign, SourceVoid or
 	// SourceWebhook.
 	Source string `json:"source"`
 	// ObservedAt is when Docusign reported the status to this server.
