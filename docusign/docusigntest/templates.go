@@ -135,9 +135,9 @@ func fillRole(t *template, in templateRoleIn) (*recipient, *Error) {
 		if order == "" {
 			order = itoa(max(1, role.RoutingOrder))
 		}
-		tabs := role.Tabs
-		if len(in.Tabs) > 0 {
-			tabs = in.Tabs
+		tabs, err := mergeRoleTabs(role.Tabs, in.Tabs)
+		if err != nil {
+			return nil, err
 		}
 		return newRecipient(kind, recipientIn{
 			RecipientID: flexString(role.RecipientID), RoutingOrder: flexString(order),
