@@ -431,3 +431,26 @@ func TestQueryAuditAndTotals(t *testing.T) {
 		t.Errorf("totals of b = %+v, want 1 call, none failed", b)
 	}
 }
+
+func BenchmarkAuditAppend(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{EncryptionKey: testKey})
+	if err != nil {
+		b.Fatalf("Open failed: %v", err)
+	}
+	defer s.Close()
+	log, err := OpenAuditLog(s, AuditOptions{})
+	if err != nil {
+		b.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	rec := AuditRecord{Kind: AuditDocusignCall, Caller: "agent-1", Operation: "Envelopes:get",
+		Method: "GET", PathTemplate: "/v2.1/accounts/{accountId}/envelopes/{envelopeId}",
+		StatusCode: 200, TraceToken: "7d0c1a52-0000-4000-8000-000000000000"}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := log.Append(rec); err != nil {
+				b.Errorf("Append failed: %v", err)
+				return
+			}
+		}
+	})
+}
