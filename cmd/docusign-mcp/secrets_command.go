@@ -25,6 +25,7 @@ const secretsSummary = `Manage the encrypted secret file that can hold the Docus
   docusign-mcp secrets import --name NAME [--file PATH]   read the value from PATH or stdin
   docusign-mcp secrets list                               print the names, never the values
   docusign-mcp secrets delete --name NAME
+  docusign-mcp secrets rotate-store-key --new-store-key-file PATH   re-encrypt the store
 
 The file is encrypted with its own AES-256 key, which must differ from the store key:
 create one with 'openssl rand -hex 32 > secrets.key'.`
@@ -81,15 +82,17 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 		if err := parseFlags(fs, args, env); err != nil {
 			return err
 		}
-		return &usageError{msg: "docusign-mcp secrets: missing action: use import, list " +
-			"or delete"}
+		return &usageError{msg: "docusign-mcp secrets: missing action: use import, list, " +
+			"delete or rotate-store-key"}
 	}
 	action, args := args[0], args[1:]
 	switch action {
 	case "import", "list", "delete":
+	case "rotate-store-key":
+		return runRotateStoreKey(args, env)
 	default:
 		return &usageError{msg: fmt.Sprintf("docusign-mcp secrets: unknown action %q: use "+
-			"import, list or delete", action)}
+			"import, list, delete or rotate-store-key", action)}
 	}
 	fs := newFlagSet("secrets "+action, secretsSummary)
 	settings := newSecretFileSettings()

@@ -178,3 +178,56 @@ func TestLoadSecretsFromSecretFile(t *testing.T) {
 		})
 	}
 }
+
+func TestRotateStoreKeyCommand(t *testing.T) {
+	dir, _, newKeyPath, oldKeyPath := secretFixture(t)
+	dataDir := filepath.Join(dir, "data")
+	oldKey, _ := readStoreKey(oldKeyPath)
+	newKey, _ := readStoreKey(newKeyPath)
+	s, err := store.Open(filepath.Join(dataDir, "store"), store.Options{EncryptionKey: oldKey})
+	if err != nil {
+		t.Fatalf("create store: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close store: %v", err)
+	}
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "same key", vars: map[string]string{"DOCUSIGN_MCP_DATA_DIR": dataDir,
+			"DOCUSIGN_MCP_STORE_KEY_FILE": oldKeyPath},
+			args:     []string{"--new-store-key-file", oldKeyPath},
+			wantCode: exitUsage, wantErr: "equals the current one"},
+		{name: "no new key", vars: map[string]string{"DOCUSIGN_MCP_DATA_DIR": dataDir,
+			"DOCUSIGN_MCP_STORE_KEY_FILE": oldKeyPath},
+			wantCode: exitUsage, wantErr: "--new-store-key-file is missing"},
+		{name: "no data dir", vars: map[string]string{"DOCUSIGN_MCP_STORE_KEY_FILE": oldKeyPath},
+			args:     []string{"--new-store-key-file", newKeyPath},
+			wantCode: exitUsage, wantErr: "DOCUSIGN_MCP_DATA_DIR (--data-dir) is missing"},
+		{name: "rotated", vars: map[string]string{"DOCUSIGN_MCP_DATA_DIR": dataDir,
+			"DOCUSIGN_MCP_STORE_KEY_FILE": oldKeyPath},
+			args:     []string{"--new-store-key-file", newKeyPath},
+			wantCode: exitOK, wantErr: "now opens with the key in"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _, stderr := testEnv(tt.vars)
+			args := append([]string{"secrets", "rotate-store-key"}, tt.args...)
+			if code := runMain(t.Context(), args, env); code != tt.wantCode {
+				t.Errorf("exit status = %d, want %d; stderr %s", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.wantErr)
+			}
+		})
+	}
+	s, err = store.Open(filepath.Join(dataDir, "store"), store.Options{EncryptionKey: newKey})
+	if err != nil {
+		t.Fatalf("open with the new key after rotation: %v", err)
+	}
+	s.Close()
+}
