@@ -127,3 +127,34 @@ func TestClockAdvanceHugeSeconds(t *testing.T) {
 			before, s.clockNow())
 	}
 }
+
+// TestPageCountFromBareCountEntry checks a 40-byte upload that starts with %PDF- and holds
+// only a /Count entry. The simulator takes the page count from /Count when it finds no page
+// objects and lists one page entry per counted page, so /Count 200000 yields a 22 MB
+// documents list and /Count 2000000000 exhausts the memory of the process, which with
+// serve --simulator is the MCP server itself.
+func TestPageCountFromBareCountEntry(t *testing.T) {
+	s, _ := newSim(t, Options{})
+	token := accessToken(t, s, "")
+	body := twoSignerEnvelope("sent")
+	body["documents"] = []map[string]any{{"documentId": "1", "name": "Tiny.pdf",
+		"fileExtension": "pdf", "documentBase64": b64("%PDF-1.7\n<< /Count 200000 >>\n%%EOF")}}
+	created := call(t, s, token, "POST", "/envelopes", body)
+	if created.status != http.StatusCreated {
+		return
+	}
+	id := created.json(t)["envelopeId"].(string)
+	resp := call(t, s, token, "GET", "/envelopes/"+id+"/documents", nil)
+	if resp.status != http.StatusOK {
+		t.Fatalf("documents status = %d, want 200", resp.status)
+	}
+	docs, _ := resp.json(t)["envelopeDocuments"].([]any)
+	for _, raw := range docs {
+		doc := raw.(map[string]any)
+		pages, _ := doc["pages"].([]any)
+		if len(pages) > 1000 {
+			t.Errorf("document %v lists %d pages for a 40-byte file: the count comes from "+
+				"an unchecked /Count entry", doc["documentId"], len(pages))
+		}
+	}
+}
