@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
 )
 
 func TestParseRetention(t *testing.T) {
@@ -159,7 +161,14 @@ func TestUpkeepPurgesAfterRetention(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, now := archiveFixture(t, policy)
 			ctx := context.Background()
-			_, err := s.MarkArchived(ctx, ArchiveRequest{EnvelopeID: "env",
+			stateKey := []byte("env/env/state")
+			err := s.db.Update(func(txn *badger.Txn) error {
+				return txn.Set(stateKey, []byte(`{"status":"completed"}`))
+			})
+			if err != nil {
+				t.Fatalf("write envelope state: %v", err)
+			}
+			_, err = s.MarkArchived(ctx, ArchiveRequest{EnvelopeID: "env",
 				CustomFields: map[string]string{"Matter Type": tt.matter},
 				Documents:    []string{"archive", "combined"}})
 			if err != nil {
@@ -179,6 +188,13 @@ func TestUpkeepPurgesAfterRetention(t *testing.T) {
 			_, err = s.ArchiveRecord("env")
 			if got := errors.Is(err, ErrNotFound); got != tt.wantPurged {
 				t.Errorf("archive record gone = %t (err %v), want %t", got, err, tt.wantPurged)
+			}
+			err = s.db.View(func(txn *badger.Txn) error {
+				_, err := txn.Get(stateKey)
+				return err
+			})
+			if got := errors.Is(err, badger.ErrKeyNotFound); got != tt.wantPurged {
+				t.Errorf("envelope state gone = %t (err %v), want %t", got, err, tt.wantPurged)
 			}
 		})
 	}

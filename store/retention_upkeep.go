@@ -84,13 +84,14 @@ func (s *Store) pruneWorkingCopies(ctx context.Context, rec ArchiveRecord) (int,
 	return pruned, nil
 }
 
-// purgeEnvelope drops every stored document of an envelope, then its archive record, so an
-// interrupted purge is finished by the next run.
+// purgeEnvelope drops every stored document and the cached state of an envelope, then its
+// archive record, so an interrupted purge is finished by the next run. The audit log and
+// idempotency records keep their own retention.
 func (s *Store) purgeEnvelope(envelopeID string) error {
 	err := s.injectedFault("purge envelope")
 	if err == nil {
 		// DropPrefix removes the keys from the LSM tree itself, not only behind tombstones.
-		err = s.db.DropPrefix([]byte("doc/" + envelopeID + "/"))
+		err = s.db.DropPrefix([]byte("doc/"+envelopeID+"/"), []byte("env/"+envelopeID+"/"))
 	}
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
