@@ -203,9 +203,10 @@ const createEnvelopeDescription = "Sends a real signature request by email to ev
 	"Safe to retry: a repeated call with the same idempotency_key and arguments returns the " +
 	"first envelope marked replayed and sends nothing, and the same key with other " +
 	"arguments fails with idempotency_conflict. Without a key, the same arguments from the " +
-	"same caller within 24 hours are a replay, so to send an identical envelope again on " +
-	"purpose (for example after voiding one), pass a new idempotency_key. Returns the " +
-	"envelope id, status, the idempotency_key used and whether the result is a replay."
+	"same caller within the server's window (24 hours by default) are a replay, so to send " +
+	"an identical envelope again on purpose (for example after voiding one), pass a new " +
+	"idempotency_key. Returns the envelope id, status, the idempotency_key used and whether " +
+	"the result is a replay."
 
 func newCreateEnvelope(d *Deps) (serverTool, error) {
 	return buildTool(d, toolSpec[createEnvelopeInput, createEnvelopeOutput]{

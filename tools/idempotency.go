@@ -310,7 +310,9 @@ func (d *Deps) complete(ctx context.Context, idem IdempotencyStore, rec store.Id
 		if rec.Derived {
 			ttl = d.idempotencyWindow()
 		}
-		_, err = idem.CompleteIdempotencyKey(ctx, rec.Key, out.EnvelopeID, raw, ttl)
+		// The envelope exists, so the record is written even after the call's deadline.
+		_, err = idem.CompleteIdempotencyKey(context.WithoutCancel(ctx), rec.Key,
+			out.EnvelopeID, raw, ttl)
 	}
 	if err != nil {
 		d.Logger.Error("storing the envelope of an idempotency key failed; the record stays "+
@@ -322,7 +324,8 @@ func (d *Deps) complete(ctx context.Context, idem IdempotencyStore, rec store.Id
 
 // release deletes a pending record after a failure that created nothing.
 func (d *Deps) release(ctx context.Context, idem IdempotencyStore, rec store.IdempotencyRecord) {
-	if err := idem.ReleaseIdempotencyKey(ctx, rec.Key, rec.RequestHash); err != nil {
+	err := idem.ReleaseIdempotencyKey(context.WithoutCancel(ctx), rec.Key, rec.RequestHash)
+	if err != nil {
 		d.Logger.Error("releasing an idempotency key failed; the next call with it "+
 			"reconciles first", "idempotency_key", rec.Key, "error", err)
 	}
