@@ -130,9 +130,9 @@ func TestClockAdvanceHugeSeconds(t *testing.T) {
 
 // TestPageCountFromBareCountEntry checks a 40-byte upload that starts with %PDF- and holds
 // only a /Count entry. The simulator takes the page count from /Count when it finds no page
-// objects and lists one page entry per counted page, so /Count 200000 yields a 22 MB
-// documents list and /Count 2000000000 exhausts the memory of the process, which with
-// serve --simulator is the MCP server itself.
+// objects, and it lists one page entry per counted page. So /Count 200000 yields a 22 MB
+// documents list, and /Count 2000000000 exhausts the memory of the process. With
+// serve --simulator, that process is the MCP server itself.
 func TestPageCountFromBareCountEntry(t *testing.T) {
 	s, _ := newSim(t, Options{})
 	token := accessToken(t, s, "")
