@@ -96,9 +96,11 @@ type auditMark struct {
 
 // AuditOptions configures an AuditLog.
 type AuditOptions struct {
-	// MaxRecords is the number of newest records Prune keeps. 0 means DefaultAuditMaxRecords.
+	// MaxRecords is the number of newest records Prune keeps. 0 means the retention saved
+	// in the store (SaveAuditRetention), else DefaultAuditMaxRecords.
 	MaxRecords uint64
-	// MaxAge is how long Prune keeps a record. 0 means DefaultAuditMaxAge.
+	// MaxAge is how long Prune keeps a record. 0 means the saved retention, else
+	// DefaultAuditMaxAge.
 	MaxAge time.Duration
 	// PruneEvery runs Prune after this many appends. 0 means DefaultAuditPruneEvery.
 	PruneEvery int
@@ -128,11 +130,15 @@ type AuditLog struct {
 
 // OpenAuditLog returns the audit log of s, continuing the chain from its stored head.
 func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
+	saved, _, err := LoadAuditRetention(s)
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
 	if opts.MaxRecords == 0 {
-		opts.MaxRecords = DefaultAuditMaxRecords
+		opts.MaxRecords = saved.MaxRecords
 	}
 	if opts.MaxAge == 0 {
-		opts.MaxAge = DefaultAuditMaxAge
+		opts.MaxAge = saved.MaxAge
 	}
 	if opts.PruneEvery == 0 {
 		opts.PruneEvery = DefaultAuditPruneEvery
@@ -141,7 +147,7 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 		opts.Now = time.Now
 	}
 	l := &AuditLog{db: s.db, opts: opts}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err = s.db.View(func(txn *badger.Txn) error {
 		head, found, err := readMark(txn, auditHeadKey)
 		if err != nil || found {
 			l.head = head

@@ -454,3 +454,37 @@ func BenchmarkAuditAppend(b *testing.B) {
 		}
 	})
 }
+
+func TestAuditRetentionSaved(t *testing.T) {
+	s := openTest(t, t.TempDir(), testKey)
+	defer s.Close()
+	got, found, err := LoadAuditRetention(s)
+	if err != nil {
+		t.Fatalf("LoadAuditRetention failed: %v", err)
+	}
+	if found || got != DefaultAuditRetention {
+		t.Errorf("retention before saving = %+v (found %v), want the default", got, found)
+	}
+	if err := SaveAuditRetention(s, AuditRetention{MaxRecords: 3, MaxAge: time.Hour}); err != nil {
+		t.Fatalf("SaveAuditRetention failed: %v", err)
+	}
+	if err := SaveAuditRetention(s, AuditRetention{}); err == nil {
+		t.Errorf("SaveAuditRetention of zero limits succeeded, want an error")
+	}
+	log, err := OpenAuditLog(s, AuditOptions{})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	for range 5 {
+		if _, err := log.Append(AuditRecord{Kind: AuditToolCall}); err != nil {
+			t.Fatalf("Append failed: %v", err)
+		}
+	}
+	pruned, err := log.Prune()
+	if err != nil {
+		t.Fatalf("Prune failed: %v", err)
+	}
+	if pruned != 2 {
+		t.Errorf("pruned %d records with a saved limit of 3 of 5, want 2", pruned)
+	}
+}

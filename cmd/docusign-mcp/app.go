@@ -75,8 +75,8 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 // registerTools creates the Docusign client and the MCP server with the tools. With
 // readOnly, the policy denies every tool not annotated read-only.
 func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bool) error {
-	// NOTE: the audit log prunes with the default retention, because serve has no flags
-	// for it yet. The audit prune command takes other limits.
+	// The audit log prunes with the retention saved by the audit retention command, else
+	// with the defaults.
 	audit, err := store.OpenAuditLog(a.store, store.AuditOptions{})
 	if err != nil {
 		return err

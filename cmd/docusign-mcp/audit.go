@@ -23,9 +23,12 @@ directory's store. ACTION is one of:
   query    print the records that match --envelope-id, --caller, --kind, --since, --until
   totals   print Docusign calls per caller between --since and --until, for cost attribution
   prune    delete records beyond --max-records or older than --max-age
+  retention  print the saved retention, or save --max-records and --max-age for serve and
+           prune to apply
 
-verify, tail, query and totals open the store read-only, and prune opens it for writing. All
-of them fail, naming the process, while serve has the store open.`
+verify, tail, query, totals and retention without flags open the store read-only, and the
+others open it for writing. All of them fail, naming the process, while serve has the store
+open.`
 
 // auditFlags holds the flags of the audit command before they are checked.
 type auditFlags struct {
@@ -54,10 +57,12 @@ func newAuditFlags(action string) *auditFlags {
 	f.since = f.fs.String("since", "", "query, totals: records at or after this RFC 3339 time")
 	f.until = f.fs.String("until", "", "query, totals: records before this RFC 3339 time")
 	f.tail = f.fs.Int("n", 20, "tail: number of records to print")
-	f.maxRecords = f.fs.Uint64("max-records", store.DefaultAuditMaxRecords,
-		"prune: number of newest records to keep")
-	f.maxAge = f.fs.Duration("max-age", store.DefaultAuditMaxAge,
-		"prune: delete records older than this, e.g. 8760h for a year")
+	f.maxRecords = f.fs.Uint64("max-records", 0, fmt.Sprintf("prune, retention: number "+
+		"of newest records to keep (default: the saved retention, else %d)",
+		store.DefaultAuditMaxRecords))
+	f.maxAge = f.fs.Duration("max-age", 0, fmt.Sprintf("prune, retention: delete records "+
+		"older than this, e.g. 8760h for a year (default: the saved retention, else %s)",
+		store.DefaultAuditMaxAge))
 	return f
 }
 
@@ -71,13 +76,13 @@ func runAuditCommand(ctx context.Context, args []string, env environment) error 
 			return errHelp
 		}
 		return &usageError{msg: "docusign-mcp audit: missing ACTION: use verify, tail, " +
-			"query, totals or prune"}
+			"query, totals, prune or retention"}
 	}
 	action := args[0]
 	run, ok := auditActions[action]
 	if !ok {
 		return &usageError{msg: fmt.Sprintf("docusign-mcp audit: unknown action %q: use "+
-			"verify, tail, query, totals or prune", action)}
+			"verify, tail, query, totals, prune or retention", action)}
 	}
 	f := newAuditFlags(action)
 	if err := parseFlags(f.fs, args[1:], env); err != nil {
@@ -99,6 +104,8 @@ var auditActions = map[string]func(context.Context, *auditFlags, environment) er
 	"query":  runAuditQuery,
 	"totals": runAuditTotals,
 	"prune":  runAuditPrune,
+	// retention is defined in audit_retention.go.
+	"retention": runAuditRetention,
 }
 
 func runAuditVerify(ctx context.Context, f *auditFlags, env environment) error {
@@ -171,9 +178,8 @@ func runAuditTotals(ctx context.Context, f *auditFlags, env environment) error {
 }
 
 func runAuditPrune(_ context.Context, f *auditFlags, env environment) error {
-	if *f.maxRecords == 0 || *f.maxAge <= 0 {
-		return &usageError{msg: "docusign-mcp audit prune: --max-records and --max-age " +
-			"must be positive"}
+	if err := f.checkLimits(); err != nil {
+		return err
 	}
 	s, err := f.openStore(env, false)
 	if err != nil {

@@ -212,3 +212,34 @@ func rewriteAuditRecord(t *testing.T, dataDir string, seq int) {
 		t.Fatalf("rewriting record %d failed: %v", seq, err)
 	}
 }
+
+func TestAuditRetentionCommand(t *testing.T) {
+	dataDir, _ := auditDataDir(t, 6)
+	code, stdout, stderr := runAudit(t, "retention", "--data-dir", dataDir)
+	if code != exitOK {
+		t.Fatalf("audit retention exit = %d, stderr %q, want 0", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "audit retention (default): keep at most 1000000 records") {
+		t.Errorf("audit retention output = %q, want the default", stdout)
+	}
+	code, stdout, stderr = runAudit(t, "retention", "--max-records", "3", "--data-dir", dataDir)
+	if code != exitOK {
+		t.Fatalf("audit retention --max-records exit = %d, stderr %q, want 0", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "audit retention (saved): keep at most 3 records, none "+
+		"older than 9600h0m0s") {
+		t.Errorf("audit retention output = %q, want 3 records and the default age", stdout)
+	}
+	code, stdout, stderr = runAudit(t, "prune", "--data-dir", dataDir)
+	if code != exitOK {
+		t.Fatalf("audit prune exit = %d, stderr %q, want 0", code, stderr)
+	}
+	if strings.TrimSpace(stdout) != "pruned 3 audit records" {
+		t.Errorf("audit prune output = %q, want 3 pruned by the saved limit", stdout)
+	}
+	code, _, stderr = runAudit(t, "retention", "--max-age", "-1h", "--data-dir", dataDir)
+	if code != exitUsage || !strings.Contains(stderr, "positive duration") {
+		t.Errorf("audit retention --max-age -1h: exit %d, stderr %q, want a usage error",
+			code, stderr)
+	}
+}
