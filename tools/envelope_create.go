@@ -26,7 +26,14 @@ const (
 	maxMessageLen = 10000
 	// maxDocusignID is the largest document or recipient id Docusign accepts.
 	maxDocusignID = 2147483646
+	// maxEmailLen is the schema's limit for an email address.
+	maxEmailLen = 100
+	// maxAnchorTabs is Docusign's limit of anchor tabs per envelope.
+	maxAnchorTabs = 3000
 )
+
+// anchorUnits are the units Docusign accepts for anchor offsets.
+var anchorUnits = []string{"pixels", "inches", "mms", "cms"}
 
 type createEnvelopeInput struct {
 	Source string `json:"source" jsonschema:"enum=documents,enum=template"`
@@ -147,7 +154,7 @@ type tabInput struct {
 // JSONSchemaExtend adds property descriptions to the reflected schema.
 func (tabInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	setEnum(s, "type", creatableTabNames...)
-	setEnum(s, "anchor_units", "pixels", "inches", "mms", "cms")
+	setEnum(s, "anchor_units", anchorUnits...)
 	describe(s, map[string]string{
 		"label": "Tab label, to find the tab later.",
 		"value": "Prefilled value, for text tabs only.",
@@ -302,6 +309,9 @@ func validateRole(field string, role roleInput) *ToolError {
 	if terr := checkText(field+".name", role.Name, true, 100); terr != nil {
 		return terr
 	}
+	if terr := checkText(field+".email", role.Email, false, maxEmailLen); terr != nil {
+		return terr
+	}
 	if terr := checkEmail(field+".email", role.Email); terr != nil {
 		return terr
 	}
@@ -413,6 +423,9 @@ func validateRecipients(in *createEnvelopeInput) *ToolError {
 			return terr
 		}
 	}
+	if terr := checkAnchorTabCount(in.Signers); terr != nil {
+		return terr
+	}
 	recipientID := func(r *recipientInput) *int { return &r.RecipientID }
 	assignIDs(in.Signers, ids, recipientID)
 	assignIDs(in.CarbonCopies, ids, recipientID)
@@ -423,6 +436,9 @@ func validateRecipients(in *createEnvelopeInput) *ToolError {
 // ignored.
 func validateRecipient(field string, r recipientInput, ids, docIDs map[int]bool) *ToolError {
 	if terr := checkText(field+".name", r.Name, true, 100); terr != nil {
+		return terr
+	}
+	if terr := checkText(field+".email", r.Email, false, maxEmailLen); terr != nil {
 		return terr
 	}
 	if terr := checkEmail(field+".email", r.Email); terr != nil {
@@ -455,6 +471,10 @@ func validateTab(field string, tab tabInput, docIDs map[int]bool) *ToolError {
 	if tab.Value != "" && tab.Type != "text" {
 		return invalidArgument(field+".value", "%s.value is set on a %s tab: only text tabs "+
 			"take a value", field, tab.Type)
+	}
+	if tab.AnchorUnits != "" && !slices.Contains(anchorUnits, tab.AnchorUnits) {
+		return invalidArgument(field+".anchor_units", "%s.anchor_units %q is not supported: "+
+			"pass pixels, inches, mms or cms", field, truncate(tab.AnchorUnits, 20))
 	}
 	placed := tab.DocumentID != 0 || tab.Page != 0 || tab.X != 0 || tab.Y != 0
 	if tab.AnchorString != "" {
@@ -519,6 +539,26 @@ func validateIdempotencyKey(key string) *ToolError {
 		if !ok {
 			return invalidArgument("idempotency_key", "idempotency_key %q contains %q: use "+
 				"only letters, digits and . _ : -", truncate(key, 40), r)
+		}
+	}
+	return nil
+}
+
+// checkAnchorTabCount rejects more anchor tabs than Docusign allows in one envelope, naming the
+// signer whose tabs pass the limit.
+func checkAnchorTabCount(signers []recipientInput) *ToolError {
+	total := 0
+	for i, r := range signers {
+		for _, tab := range r.Tabs {
+			if tab.AnchorString != "" {
+				total++
+			}
+		}
+		if total > maxAnchorTabs {
+			field := indexed("signers", i) + ".tabs"
+			return invalidArgument(field, "the envelope has more than %d anchor tabs, "+
+				"Docusign's limit, at %s: use fewer anchor tabs or split the envelope",
+				maxAnchorTabs, field)
 		}
 	}
 	return nil
