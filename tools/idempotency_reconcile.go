@@ -137,8 +137,8 @@ func createdTime(s string) time.Time {
 // process that stopped between the create and storing its outcome, and stores the envelopes
 // it finds. A record without an envelope stays pending, so the next call with its key
 // creates the envelope once, unless it is older than the idempotency window: then nobody is
-// expected to repeat the call and the record is deleted. It returns how many records it
-// adopted and how many stay pending.
+// expected to repeat the call and the record is deleted. Completed records whose window ended
+// are deleted too. It returns how many records it adopted and how many stay pending.
 func ReconcilePending(ctx context.Context, deps Deps) (adopted, pending int, err error) {
 	d := deps.withDefaults()
 	idem, ok := d.Store.(IdempotencyStore)
@@ -166,7 +166,26 @@ func ReconcilePending(ctx context.Context, deps Deps) (adopted, pending int, err
 	}
 	d.Logger.Info("idempotency reconciliation at start-up finished", "checked", len(records),
 		"adopted", adopted, "pending", pending)
+	d.pruneIdempotency(ctx)
 	return adopted, pending, nil
+}
+
+// idempotencyPruner deletes completed records whose window ended. *store.Store implements it.
+type idempotencyPruner interface {
+	PruneIdempotencyKeys(ctx context.Context) (int, error)
+}
+
+func (d *Deps) pruneIdempotency(ctx context.Context) {
+	pruner, ok := d.Store.(idempotencyPruner)
+	if !ok {
+		return
+	}
+	pruned, err := pruner.PruneIdempotencyKeys(ctx)
+	if err != nil {
+		d.Logger.Warn("deleting expired idempotency records failed", "error", err)
+		return
+	}
+	d.Logger.Info("deleted expired idempotency records", "count", pruned)
 }
 
 func (d *Deps) reconcileAtStart(ctx context.Context, idem IdempotencyStore,

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -464,5 +465,20 @@ func TestReconciliationIsAudited(t *testing.T) {
 	if rec.Caller == "" || rec.Tool != "create_envelope" {
 		t.Errorf("caller %q and tool %q, want the principal and create_envelope", rec.Caller,
 			rec.Tool)
+	}
+}
+
+func TestReconcilePendingPrunesExpired(t *testing.T) {
+	const window = 100 * time.Millisecond
+	h := newHarness(t, func(d *Deps) { d.Options.IdempotencyWindow = window })
+	c := h.stdioClient(t)
+	out := createOutput(t, c, withKey(t, ""))
+	time.Sleep(window + 50*time.Millisecond)
+	if _, _, err := ReconcilePending(context.Background(), h.deps); err != nil {
+		t.Fatalf("ReconcilePending failed: %v", err)
+	}
+	_, err := h.store.GetIdempotencyKey(context.Background(), out.IdempotencyKey)
+	if !errors.Is(err, store.ErrIdempotencyKeyNotFound) {
+		t.Errorf("expired record after ReconcilePending: %v, want it deleted", err)
 	}
 }
