@@ -28,7 +28,7 @@ var ErrSecretKey = errors.New("wrong secrets key")
 // secretMagic starts every secret file and names its format: AES-256-GCM over JSON.
 var secretMagic = []byte("DMCPSEC1")
 
-// maxSecretFileSize bounds the secret file; it holds a few keys of a few KiB each.
+// maxSecretFileSize bounds the secret file, which holds a few keys of a few KiB each.
 const maxSecretFileSize = 1 << 20
 
 var secretNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)

@@ -8,16 +8,16 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
-// RotateKey re-encrypts the store in dir from oldKey to newKey. Badger encrypts data with
-// data keys that its key registry keeps under the store key, so only the registry is
-// rewritten. The store must be closed, and RotateKey holds its directory lock throughout.
+// RotateKey changes the key of the store in dir from oldKey to newKey. Badger encrypts data
+// with data keys that its key registry keeps under the store key, so only the registry is
+// rewritten. The store must be closed, and RotateKey holds its directory lock while it
+// rewrites the registry.
 func RotateKey(dir string, oldKey, newKey []byte) error {
 	if len(newKey) != 32 {
 		return fmt.Errorf("rotate store key: new key is %d bytes: use 32 bytes "+
 			"(64 hex characters)", len(newKey))
 	}
-	// Opening with the old key checks it and flushes the memtables, so Badger creates no
-	// data key while the registry is rewritten.
+	// Opening with the old key checks it before anything changes.
 	s, err := Open(dir, Options{EncryptionKey: oldKey})
 	if err != nil {
 		return fmt.Errorf("rotate store key: %w", err)
@@ -25,11 +25,13 @@ func RotateKey(dir string, oldKey, newKey []byte) error {
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("rotate store key: %w", err)
 	}
+
 	unlock, err := lockDir(dir)
 	if err != nil {
 		return fmt.Errorf("rotate store key: %w", err)
 	}
 	defer unlock()
+
 	opt := badger.KeyRegistryOptions{Dir: dir, ReadOnly: true, EncryptionKey: oldKey}
 	registry, err := badger.OpenKeyRegistry(opt)
 	if err != nil {

@@ -12,11 +12,16 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxBridgeMessage bounds one JSON-RPC message read from stdin or from the owner, so a
 // runaway peer cannot exhaust memory. Documents travel as resource links, not inline.
 const maxBridgeMessage = 64 << 20
+
+// endSessionTimeout bounds the DELETE that ends the session, so a hung owner cannot keep
+// the bridge from exiting.
+const endSessionTimeout = 2 * time.Second
 
 // bridge forwards JSON-RPC messages between a stdio client and the streamable HTTP endpoint
 // of the process that owns the data directory. Each message from stdin becomes one POST,
@@ -52,7 +57,9 @@ func (b *bridge) run(ctx context.Context, in io.Reader) error {
 	var wg sync.WaitGroup
 	defer func() {
 		wg.Wait()
-		b.endSession(context.WithoutCancel(ctx))
+		endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endSessionTimeout)
+		defer cancel()
+		b.endSession(endCtx)
 	}()
 	for {
 		select {
@@ -118,7 +125,7 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 }
 
 // forward posts one message and writes the reply. A request that fails gets a JSON-RPC
-// error, so the client never waits for an answer that will not come.
+// error, so the client never waits for a response that will not come.
 func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 	if env.Method == "initialize" {
 		b.mu.Lock()
@@ -144,7 +151,7 @@ func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 	}
 }
 
-// errSessionExpired reports that the owner answered 404 to a session id, as after a restart.
+// errSessionExpired reports that the owner returned 404 for a session id, as after a restart.
 var errSessionExpired = errors.New("session not found on the owner")
 
 // post sends one message and copies every message of the reply to stdout.

@@ -47,7 +47,7 @@ func serveBridge(ctx context.Context, cfg serveConfig, locked *store.LockedError
 }
 
 // waitForOwner returns the owner file of dataDir once it names the holder pid, which is
-// 0 when unknown. After wait it returns an error naming what it knows of the holder.
+// 0 when unknown. After wait it returns an error that names the holder's pid.
 func waitForOwner(ctx context.Context, dataDir string, pid int, wait time.Duration) (
 	store.Owner, error) {
 	deadline := time.Now().Add(wait)
@@ -69,7 +69,8 @@ func waitForOwner(ctx context.Context, dataDir string, pid int, wait time.Durati
 	}
 }
 
-// heldError says which process holds dataDir and what to do, in one sentence after why.
+// heldError returns an error that names the process holding dataDir, then why and what
+// to do.
 func heldError(dataDir string, owner store.Owner, why string) error {
 	holder := "another process"
 	if owner.PID > 0 {

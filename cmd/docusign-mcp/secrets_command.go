@@ -94,6 +94,7 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 		return &usageError{msg: fmt.Sprintf("docusign-mcp secrets: unknown action %q: use "+
 			"import, list, delete or rotate-store-key", action)}
 	}
+
 	fs := newFlagSet("secrets "+action, secretsSummary)
 	settings := newSecretFileSettings()
 	settings.file.register(fs)
@@ -103,6 +104,7 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
 	}
+
 	settings.file.resolve(fs, env.getenv)
 	settings.keyFile.resolve(fs, env.getenv)
 	if settings.file.value == "" {

@@ -28,6 +28,7 @@ func runRotateStoreKey(args []string, env environment) error {
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
 	}
+
 	dataDir.resolve(fs, env.getenv)
 	oldKey.resolve(fs, env.getenv)
 	old, next, problems := rotationKeys(oldKey, strings.TrimSpace(env.getenv(storeKeyEnv)),
@@ -39,6 +40,7 @@ func runRotateStoreKey(args []string, env environment) error {
 	if err := problemsError("secrets rotate-store-key", problems); err != nil {
 		return err
 	}
+
 	if err := store.RotateKey(filepath.Join(dataDir.value, "store"), old, next); err != nil {
 		return err
 	}
