@@ -219,41 +219,49 @@ func (d *Deps) createRecorded(ctx context.Context, idem IdempotencyStore,
 	resent, unknown := false, 0
 	for {
 		summary, _, err := d.Docusign.Envelopes.Create(ctx, def)
-		if err == nil {
+		switch {
+		case err == nil:
 			out := createEnvelopeOutput{EnvelopeID: summary.EnvelopeID, Status: summary.Status,
 				StatusAt: formatTime(summary.StatusDateTime), Source: in.Source}
 			return d.complete(ctx, idem, rec, out), nil
-		}
-		if !outcomeUnknown(err) && docusign.IsRetryable(err) && !resent {
+		case !outcomeUnknown(err) && docusign.IsRetryable(err) && !resent:
 			// Docusign rejected the request before acting on it, as with an expired access
 			// token that the client has dropped, so sending it again is safe.
 			resent = true
 			d.Logger.Info("envelope create rejected before Docusign acted, sending it again",
 				"idempotency_key", rec.Key, "error", maskEmails(err.Error()))
-			continue
-		}
-		if !outcomeUnknown(err) {
+		case !outcomeUnknown(err):
 			d.release(ctx, idem, rec)
 			return createEnvelopeOutput{}, fromDocusign(err, "the envelope", d.Now())
+		default:
+			unknown++
+			out, settled, terr := d.settleUnknown(ctx, idem, rec, err, unknown)
+			if settled {
+				out.Source = in.Source
+				return out, terr
+			}
 		}
-		unknown++
-		d.Logger.Warn("envelope create failed with an unknown outcome, reconciling",
-			"idempotency_key", rec.Key, "failures", unknown, "error", maskEmails(err.Error()))
-		out, found, terr := d.reconcile(ctx, idem, rec, "create failed with an unknown outcome")
-		if terr != nil {
-			return createEnvelopeOutput{}, terr
-		}
-		if found {
-			out.Source = in.Source
-			return out, nil
-		}
-		if unknown == 2 {
-			return createEnvelopeOutput{}, stillUnknown(rec, fromDocusign(err, "the envelope",
-				d.Now()))
-		}
-		d.Logger.Info("reconciliation found no envelope, creating it once more",
-			"idempotency_key", rec.Key)
 	}
+}
+
+// settleUnknown reconciles after the failures-th create with an unknown outcome. It reports
+// settled with the adopted envelope or an error, or not settled when the create should be
+// sent once more.
+func (d *Deps) settleUnknown(ctx context.Context, idem IdempotencyStore,
+	rec store.IdempotencyRecord, err error, failures int) (createEnvelopeOutput, bool,
+	*ToolError) {
+	d.Logger.Warn("envelope create failed with an unknown outcome, reconciling",
+		"idempotency_key", rec.Key, "failures", failures, "error", maskEmails(err.Error()))
+	out, found, terr := d.reconcile(ctx, idem, rec, "create failed with an unknown outcome")
+	if terr != nil || found {
+		return out, true, terr
+	}
+	if failures >= 2 {
+		return out, true, stillUnknown(rec, fromDocusign(err, "the envelope", d.Now()))
+	}
+	d.Logger.Info("reconciliation found no envelope, creating it once more",
+		"idempotency_key", rec.Key)
+	return out, false, nil
 }
 
 // outcomeUnknown reports whether a failed create may have created the envelope: the client
