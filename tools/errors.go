@@ -130,6 +130,7 @@ func fromAPIError(err error, what string) *ToolError {
 	switch {
 	case docusign.IsNotFound(err):
 		te.Code = CodeNotFound
+		te.Field = notFoundFields[api.ErrorCode]
 		te.Message = what + " does not exist or this account has no access to it"
 		te.NextStep = "check the id, for example with list_envelopes or list_templates"
 	case invalidStateCodes[api.ErrorCode]:
@@ -151,6 +152,14 @@ func fromAPIError(err error, what string) *ToolError {
 		te.NextStep = "fix the request as the message says; do not repeat it unchanged"
 	}
 	return te
+}
+
+// notFoundFields maps the error codes of Docusign for an unknown id to the tool argument that
+// holds that id. Every tool names its ids this way.
+var notFoundFields = map[string]string{
+	"ENVELOPE_DOES_NOT_EXIST": "envelope_id",
+	"DOCUMENT_DOES_NOT_EXIST": "document_id",
+	"TEMPLATE_ID_INVALID":     "template_id",
 }
 
 // invalidStateCodes are Docusign error codes for an action that the envelope's status forbids.
