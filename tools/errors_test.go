@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -121,6 +122,12 @@ func TestDecodeDocument(t *testing.T) {
 			content: "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="},
 		{name: "url-safe alphabet", extension: "pdf", content: "JVBERi0_-w=="},
 		{name: "empty", extension: "pdf", content: ""},
+		{name: "text mentioning a pdf header", extension: "pdf",
+			content: b64("Notes: attach the %PDF-1.7 export later.")},
+		{name: "pdf header without end marker", extension: "pdf",
+			content: b64("%PDF-1.4\n1 0 obj <<>> endobj\n")},
+		{name: "pdf with bytes after the end marker", extension: "pdf",
+			content: b64(testPDF + strings.Repeat(" ", 500)), valid: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,3 +149,5 @@ func TestToolErrorIsOneLine(t *testing.T) {
 		t.Errorf("ToolError JSON %q omits retryable, want it always present", line)
 	}
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -191,6 +191,7 @@ func TestToolsRejectBadInput(t *testing.T) {
 
 func TestCreateRejectsOversizedDocuments(t *testing.T) {
 	half := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{'a'}, maxDocumentBytes/2+1)...)
+	half = append(half, "\n%%EOF\n"...)
 	encoded := base64.StdEncoding.EncodeToString(half)
 	in := &createEnvelopeInput{
 		Source: "documents", Status: "created",

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func decodeArguments(raw []byte, v any) *ToolError {
 			jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		field := strings.Trim(name, `"`)
+		field := unknownFieldPath(raw, reflect.TypeOf(v), strings.Trim(name, `"`))
 		return invalidArgument(field, "unknown argument %s: remove it; the tool's input "+
 			"schema lists the accepted arguments", field)
 	}
@@ -124,7 +125,8 @@ func parseTime(field, value string) (time.Time, *ToolError) {
 }
 
 // decodeDocument decodes base64 content and checks that it is the file type that extension
-// names: a PDF starts with %PDF- and a DOCX is a ZIP archive with word/document.xml.
+// names: a PDF has the %PDF- and %%EOF markers (see isPDF) and a DOCX is a ZIP archive with
+// word/document.xml.
 func decodeDocument(field, extension, content string) ([]byte, *ToolError) {
 	cleaned := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
@@ -144,8 +146,9 @@ func decodeDocument(field, extension, content string) ([]byte, *ToolError) {
 	switch extension {
 	case "pdf":
 		if !isPDF(data) {
-			return nil, invalidArgument(field, "%s is not a PDF file: its bytes do not start "+
-				"with %%PDF-. Pass the PDF itself, or set file_extension to match", field)
+			return nil, invalidArgument(field, "%s is not a PDF file: it lacks the %%PDF- "+
+				"header or the %%%%EOF marker. Pass the PDF itself, or set file_extension "+
+				"to match", field)
 		}
 	case "docx":
 		if !isDOCX(data) {
@@ -157,11 +160,13 @@ func decodeDocument(field, extension, content string) ([]byte, *ToolError) {
 	return data, nil
 }
 
+// isPDF reports whether data has the %PDF- header in its first 1024 bytes and the %%EOF
+// marker in its last 1024. The ranges accept files with a few bytes before the header or
+// after the marker, and requiring both rejects a text file that merely mentions %PDF-.
 func isPDF(data []byte) bool {
-	// The header is searched in the first 1024 bytes, not only at offset 0, to accept files
-	// with a few leading bytes before it.
 	head := data[:min(len(data), 1024)]
-	return bytes.Contains(head, []byte("%PDF-"))
+	tail := data[max(0, len(data)-1024):]
+	return bytes.Contains(head, []byte("%PDF-")) && bytes.Contains(tail, []byte("%%EOF"))
 }
 
 func isDOCX(data []byte) bool {
