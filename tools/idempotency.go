@@ -265,8 +265,8 @@ func (d *Deps) settleUnknown(ctx context.Context, idem IdempotencyStore,
 }
 
 // outcomeUnknown reports whether a failed create may have created the envelope: the client
-// marks timeouts, dropped connections and 5xx responses ambiguous, and a 429 is treated the
-// same way because a proxy may send it after the request reached Docusign.
+// marks timeouts, dropped connections and 5xx responses ambiguous. A 429 counts too, so that
+// a limit reported after the request arrived cannot lead to a second envelope.
 func outcomeUnknown(err error) bool {
 	var rate *docusign.RateLimitError
 	var api *docusign.APIError
@@ -323,8 +323,8 @@ func (d *Deps) complete(ctx context.Context, idem IdempotencyStore, rec store.Id
 			out.EnvelopeID, raw, ttl)
 	}
 	if err != nil {
-		d.Logger.Error("storing the envelope of an idempotency key failed; the record stays "+
-			"pending until reconciliation", "idempotency_key", rec.Key,
+		d.Logger.Error("storing the envelope of an idempotency key failed, so the record "+
+			"stays pending until reconciliation", "idempotency_key", rec.Key,
 			"envelope_id", out.EnvelopeID, "error", err)
 	}
 	return out
@@ -334,7 +334,7 @@ func (d *Deps) complete(ctx context.Context, idem IdempotencyStore, rec store.Id
 func (d *Deps) release(ctx context.Context, idem IdempotencyStore, rec store.IdempotencyRecord) {
 	err := idem.ReleaseIdempotencyKey(context.WithoutCancel(ctx), rec.Key, rec.RequestHash)
 	if err != nil {
-		d.Logger.Error("releasing an idempotency key failed; the next call with it "+
+		d.Logger.Error("releasing an idempotency key failed, so the next call with it "+
 			"reconciles first", "idempotency_key", rec.Key, "error", err)
 	}
 }
