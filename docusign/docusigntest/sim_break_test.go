@@ -130,7 +130,7 @@ func TestClockAdvanceHugeSeconds(t *testing.T) {
 
 // TestPageCountFromBareCountEntry checks a 40-byte upload that starts with %PDF- and holds
 // only a /Count entry. The simulator takes the page count from /Count when it finds no page
-// objects, and it lists one page entry per counted page. So /Count 200000 yields a 22 MB
+// objects, and it lists one page entry per counted page. So /Count 20000 yields a 2 MB
 // documents list, and /Count 2000000000 exhausts the memory of the process. With
 // serve --simulator, that process is the MCP server itself.
 func TestPageCountFromBareCountEntry(t *testing.T) {
@@ -138,7 +138,7 @@ func TestPageCountFromBareCountEntry(t *testing.T) {
 	token := accessToken(t, s, "")
 	body := twoSignerEnvelope("sent")
 	body["documents"] = []map[string]any{{"documentId": "1", "name": "Tiny.pdf",
-		"fileExtension": "pdf", "documentBase64": b64("%PDF-1.7\n<< /Count 200000 >>\n%%EOF")}}
+		"fileExtension": "pdf", "documentBase64": b64("%PDF-1.7\n<< /Count 20000 >>\n%%EOF")}}
 	created := call(t, s, token, "POST", "/envelopes", body)
 	if created.status != http.StatusCreated {
 		return
