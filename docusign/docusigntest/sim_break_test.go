@@ -128,7 +128,7 @@ func TestClockAdvanceHugeSeconds(t *testing.T) {
 	}
 }
 
-// TestPageCountFromBareCountEntry checks a 32-byte upload that starts with %PDF- and holds
+// TestPageCountFromBareCountEntry checks a 33-byte upload that starts with %PDF- and holds
 // only a /Count entry. The simulator takes the page count from /Count when it finds no page
 // objects, and it lists one page entry per counted page. So /Count 20000 yields a 2 MB
 // documents list, and /Count 2000000000 exhausts the memory of the process. With
@@ -153,7 +153,7 @@ func TestPageCountFromBareCountEntry(t *testing.T) {
 		doc := raw.(map[string]any)
 		pages, _ := doc["pages"].([]any)
 		if len(pages) > 1000 {
-			t.Errorf("document %v lists %d pages for a 32-byte file: the count comes from "+
+			t.Errorf("document %v lists %d pages for a 33-byte file: the count comes from "+
 				"an unchecked /Count entry", doc["documentId"], len(pages))
 		}
 	}
