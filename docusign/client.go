@@ -183,6 +183,12 @@ func parseAuthServer(raw string) (*url.URL, error) {
 	if err := checkScheme("AuthServer", u); err != nil {
 		return nil, err
 	}
+	// The JWT aud claim is the authority, and Docusign accepts only the bare host there, so
+	// the scheme's default port is dropped.
+	if port := u.Port(); u.Scheme == "https" && port == "443" || u.Scheme == "http" &&
+		port == "80" {
+		u.Host = strings.TrimSuffix(u.Host, ":"+port)
+	}
 	return u, nil
 }
 
