@@ -199,6 +199,9 @@ func (s *Store) putArchiveRecord(rec ArchiveRecord) error {
 	}
 	err = s.injectedFault("put archive record")
 	if err == nil {
+		err = s.checkSpace(len(raw))
+	}
+	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
 			return txn.Set(archiveKey(rec.EnvelopeID), raw)
 		})

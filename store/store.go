@@ -41,6 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Retention decides when archived envelopes are purged. The zero value keeps them.
 	Retention RetentionPolicy
+	// MinFreeBytes is the free disk space that Open and every write leave in reserve.
+	// 0 means DefaultMinFreeBytes, and a negative value turns the check off.
+	MinFreeBytes int64
 }
 
 // DocumentKey identifies one stored document: an envelope id and a Docusign document id, which
@@ -68,6 +71,10 @@ type Store struct {
 	db        *badger.DB
 	now       func() time.Time
 	retention RetentionPolicy
+	// dir, minFree and freeSpace check the free disk space before each write.
+	dir       string
+	minFree   int64
+	freeSpace freeSpaceFunc
 	// failWrite, when set by a test, injects a write failure such as a full disk before
 	// each commit.
 	failWrite func(op string) error
@@ -88,6 +95,11 @@ func (s *Store) injectedFault(op string) error {
 	return s.failWrite(op)
 }
 
+// checkSpace returns an error wrapping ErrDiskFull unless need bytes fit above the reserve.
+func (s *Store) checkSpace(need int) error {
+	return checkFreeSpace(s.freeSpace, s.dir, s.minFree, int64(need))
+}
+
 // Open opens or creates the Badger database in dir.
 func Open(dir string, opts Options) (*Store, error) {
 	if dir == "" {
@@ -98,6 +110,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("open store: encryption key is %d bytes: use 16, 24 or 32 bytes",
 			len(opts.EncryptionKey))
+	}
+	if err := checkFreeSpace(diskFree, dir, opts.minFreeBytes(), 0); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	bo := badger.DefaultOptions(dir).WithLogger(slogAdapter{opts.Logger})
 	if len(opts.EncryptionKey) > 0 {
@@ -113,7 +128,8 @@ func Open(dir string, opts Options) (*Store, error) {
 // newStore wraps an open database. Every Store should come from it, so that Close and
 // StartUpkeep find their context.
 func newStore(db *badger.DB, opts Options) *Store {
-	s := &Store{db: db, now: time.Now, retention: opts.Retention}
+	s := &Store{db: db, now: time.Now, retention: opts.Retention,
+		dir: db.Opts().Dir, minFree: opts.minFreeBytes(), freeSpace: diskFree}
 	s.upkeepCtx, s.stopUpkeep = context.WithCancel(context.Background())
 	return s
 }
@@ -186,6 +202,9 @@ func (s *Store) writeChunks(ctx context.Context, key DocumentKey, r io.Reader) (
 			if meta.Chunks == 0 {
 				meta.MIMEType = sniffMIME(buf[:n])
 			}
+			if err := s.checkSpace(n); err != nil {
+				return DocumentMeta{}, fmt.Errorf("put document %s: %w", key, err)
+			}
 			hash.Write(buf[:n])
 			value := bytes.Clone(buf[:n])
 			if err := wb.Set(chunkKey(key, meta.Generation, meta.Chunks), value); err != nil {
@@ -222,6 +241,9 @@ func (s *Store) writeMeta(key DocumentKey, meta DocumentMeta) error {
 		return fmt.Errorf("put document %s: encode metadata: %w", key, err)
 	}
 	err = s.injectedFault("put document metadata")
+	if err == nil {
+		err = s.checkSpace(len(raw))
+	}
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
 			return txn.Set(metaKey(key), raw)
