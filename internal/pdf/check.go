@@ -109,12 +109,21 @@ func readXRef(data []byte, offset int) (map[int]int, string, error) {
 	return nil, "", errors.New("invalid pdf: the xref table has no trailer")
 }
 
+// minBytesPerPage bounds a page count read from /Count: a file of n bytes is taken to hold at
+// most n/minBytesPerPage pages.
+// NOTE: 16 bytes is an estimate of the smallest compressed page object, not a measured floor.
+const minBytesPerPage = 16
+
 // PageCount estimates the pages of a PDF: the page objects it can see, else the largest
-// /Count entry, else 1. Pages inside compressed object streams are missed by the first
-// rule, which is why the second exists.
+// /Count entry when the file has compressed object streams (/ObjStm), which hide page objects
+// from the first rule, else 1. A /Count beyond the file's size (see minBytesPerPage) is cut
+// down, so a small file cannot claim millions of pages.
 func PageCount(data []byte) int {
 	if n := len(pageObject.FindAllIndex(data, -1)); n > 0 {
 		return n
+	}
+	if !bytes.Contains(data, []byte("/ObjStm")) {
+		return 1
 	}
 	highest := 0
 	for _, m := range countEntry.FindAllSubmatch(data, -1) {
@@ -122,5 +131,5 @@ func PageCount(data []byte) int {
 			highest = n
 		}
 	}
-	return max(1, highest)
+	return max(1, min(highest, len(data)/minBytesPerPage))
 }

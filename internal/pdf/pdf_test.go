@@ -152,7 +152,12 @@ func TestPageCount(t *testing.T) {
 	}{
 		{name: "page objects", data: "<< /Type /Page /Parent 1 0 R >> << /Type /Page\n>> " +
 			"<< /Type /Pages /Count 2 >>", want: 2},
-		{name: "count only", data: "<< /Type/Pages /Kids [] /Count 7 >>", want: 7},
+		{name: "count with object streams", data: "<< /Type /ObjStm /N 9 >> " +
+			"<< /Type/Pages /Kids [] /Count 7 >>" + strings.Repeat(" ", 100), want: 7},
+		{name: "count without object streams",
+			data: "<< /Type/Pages /Kids [] /Count 7 >>", want: 1},
+		{name: "count beyond the file size", data: "<< /Type /ObjStm >> " +
+			"<< /Type/Pages /Count 2000000000 >>" + strings.Repeat(" ", 106), want: 10},
 		{name: "nothing", data: "%PDF-1.7", want: 1},
 	}
 	for _, tt := range tests {
