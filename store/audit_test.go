@@ -386,6 +386,7 @@ func TestQueryAuditAndTotals(t *testing.T) {
 		}
 		now = now.Add(time.Minute)
 	}
+
 	ctx := context.Background()
 	tests := []struct {
 		name     string
@@ -416,6 +417,7 @@ func TestQueryAuditAndTotals(t *testing.T) {
 			}
 		})
 	}
+
 	totals, err := AuditCallTotals(ctx, s, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatalf("AuditCallTotals failed: %v", err)
@@ -471,6 +473,7 @@ func TestAuditRetentionSaved(t *testing.T) {
 	if err := SaveAuditRetention(s, AuditRetention{}); err == nil {
 		t.Errorf("SaveAuditRetention of zero limits succeeded, want an error")
 	}
+
 	log, err := OpenAuditLog(s, AuditOptions{})
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)

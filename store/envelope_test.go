@@ -110,6 +110,7 @@ func TestPutGetEnvelope(t *testing.T) {
 	if _, err := s.GetEnvelope(ctx, "e1"); !errors.Is(err, ErrEnvelopeNotFound) {
 		t.Fatalf("GetEnvelope before any put: error = %v, want ErrEnvelopeNotFound", err)
 	}
+
 	steps := []struct {
 		status      string
 		wantApplied bool
@@ -131,6 +132,7 @@ func TestPutGetEnvelope(t *testing.T) {
 		}
 	}
 	s.Close()
+
 	s = openTest(t, dir, testKey)
 	defer s.Close()
 	got, err := s.GetEnvelope(ctx, "e1")

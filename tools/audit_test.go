@@ -63,6 +63,7 @@ func TestAuditRecordsToolAndDocusignCalls(t *testing.T) {
 	if !res.IsError {
 		t.Fatalf("void_envelope by reader succeeded, want a policy denial")
 	}
+
 	ctx := context.Background()
 	calls, err := store.QueryAudit(ctx, h.store, store.AuditQuery{Kind: store.AuditToolCall})
 	if err != nil {
@@ -83,6 +84,7 @@ func TestAuditRecordsToolAndDocusignCalls(t *testing.T) {
 		void.Outcome != CodePolicyDenied || void.PolicyRule != "principals.reader" {
 		t.Errorf("void record = %+v, want reader denied by principals.reader", void)
 	}
+
 	totals, err := store.AuditCallTotals(ctx, h.store, void.Time, void.Time.Add(1))
 	if err != nil {
 		t.Fatalf("AuditCallTotals failed: %v", err)

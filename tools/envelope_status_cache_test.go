@@ -195,6 +195,7 @@ func TestStatusNeverMovesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PutEnvelope failed: %v", err)
 	}
+
 	clock.Advance(time.Minute)
 	h.sim.ResetCalls()
 	out := decodeStatus(t, callDirect(t, context.Background(), tools, "get_envelope_status",

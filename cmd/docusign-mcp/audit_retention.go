@@ -19,6 +19,7 @@ func runAuditRetention(_ context.Context, f *auditFlags, env environment) error 
 		return err
 	}
 	defer s.Close()
+
 	retention, saved, err := store.LoadAuditRetention(s)
 	if err != nil {
 		return err
@@ -35,6 +36,7 @@ func runAuditRetention(_ context.Context, f *auditFlags, env environment) error 
 		}
 		saved = true
 	}
+
 	origin := "default"
 	if saved {
 		origin = "saved"
