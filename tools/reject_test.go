@@ -128,7 +128,7 @@ func TestToolsRejectBadInput(t *testing.T) {
 			wantCode: CodeInvalidArgument, wantField: "envelope_id"},
 		{name: "status of a missing envelope", tool: "get_envelope_status",
 			args:     map[string]any{"envelope_id": missingGUID},
-			wantCode: CodeNotFound, wantField: ""},
+			wantCode: CodeNotFound, wantField: "envelope_id"},
 		{name: "void without reason", tool: "void_envelope",
 			args:     map[string]any{"envelope_id": missingGUID, "reason": "  "},
 			wantCode: CodeInvalidArgument, wantField: "reason"},

@@ -342,7 +342,9 @@ func TestDownloadLargeIsLinkedOnly(t *testing.T) {
 	h := newHarness(t)
 	c := h.stdioClient(t)
 	args := documentsEnvelope(t, "sent")
-	large := testPDF + strings.Repeat("% padding line\n", maxInlineBytes/15+100)
+	// The comment lines go before the trailer, so the file still ends with %%EOF.
+	padding := strings.Repeat("% padding line\n", maxInlineBytes/15+100)
+	large := strings.Replace(testPDF, "trailer", padding+"trailer", 1)
 	document(args, 0)["content_base64"] = base64.StdEncoding.EncodeToString([]byte(large))
 	var created createEnvelopeOutput
 	mustSucceed(t, callTool(t, c, "create_envelope", args), &created)
