@@ -233,6 +233,14 @@ func (d *Deps) createRecorded(ctx context.Context, idem IdempotencyStore,
 		case !outcomeUnknown(err):
 			d.release(ctx, idem, rec)
 			return createEnvelopeOutput{}, fromDocusign(err, "the envelope", d.Now())
+		case isRateLimited(err):
+			// Another create now would spend a call of the exhausted limit and fail too, so the
+			// call looks for the envelope once and otherwise leaves the record pending.
+			out, settled, terr := d.settleUnknown(ctx, idem, rec, err, 2)
+			if settled {
+				out.Source = in.Source
+			}
+			return out, terr
 		default:
 			unknown++
 			out, settled, terr := d.settleUnknown(ctx, idem, rec, err, unknown)
@@ -274,10 +282,20 @@ func outcomeUnknown(err error) bool {
 		(errors.As(err, &api) && api.StatusCode == 429)
 }
 
+// isRateLimited reports whether Docusign rejected the call for an exhausted rate limit.
+func isRateLimited(err error) bool {
+	var rate *docusign.RateLimitError
+	return errors.As(err, &rate)
+}
+
 // stillUnknown is the error of a call that leaves its record pending. cause is the failure
-// of the last Docusign call.
+// of the last Docusign call. A rate limit keeps its code, so the agent waits for the reset.
 func stillUnknown(rec store.IdempotencyRecord, cause *ToolError) *ToolError {
-	terr := &ToolError{Code: CodeOutcomeUnknown, Retryable: true, cause: cause.cause,
+	code := CodeOutcomeUnknown
+	if cause.Code == CodeRateLimited {
+		code = CodeRateLimited
+	}
+	terr := &ToolError{Code: code, Retryable: true, cause: cause.cause,
 		TraceToken: cause.TraceToken, RetryAfter: cause.RetryAfter,
 		Message: "the envelope may have been created, and Docusign could not confirm it yet (" +
 			cause.Message + ")",

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
@@ -224,10 +225,11 @@ func TestCreateAmbiguousFailures(t *testing.T) {
 		{name: "connection dropped after commit",
 			fault:       docusigntest.Fault{Drop: true, AfterCommit: true},
 			wantCreates: 1},
+		{name: "429 after commit", fault: docusigntest.Fault{Status: 429, AfterCommit: true},
+			wantCreates: 1},
 		{name: "5xx before commit", fault: docusigntest.Fault{Status: 503}, wantCreates: 2},
 		{name: "connection dropped before commit", fault: docusigntest.Fault{Drop: true},
 			wantCreates: 2},
-		{name: "429 before commit", fault: docusigntest.Fault{Status: 429}, wantCreates: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -354,7 +356,7 @@ func TestRequestHashIsCanonical(t *testing.T) {
 		{name: "different value", same: false,
 			raw: strings.Replace(base, `"Sign"`, `"Sign now"`, 1)},
 		{name: "different document", same: false,
-			raw: strings.Replace(base, pdfBase64(), pdfBase64()[:len(pdfBase64())-4]+"Cg==", 1)},
+			raw: strings.Replace(base, pdfBase64(), otherPDFBase64(), 1)},
 	}
 	want := hashOf(t, base)
 	for _, tt := range tests {
@@ -365,6 +367,12 @@ func TestRequestHashIsCanonical(t *testing.T) {
 			}
 		})
 	}
+}
+
+// otherPDFBase64 is testPDF with one more comment line, a different but valid PDF.
+func otherPDFBase64() string {
+	other := strings.Replace(testPDF, "%PDF-1.4\n", "%PDF-1.4\n% another revision\n", 1)
+	return base64.StdEncoding.EncodeToString([]byte(other))
 }
 
 func hashOf(t *testing.T, raw string) string {
@@ -480,5 +488,28 @@ func TestReconcilePendingPrunesExpired(t *testing.T) {
 	_, err := h.store.GetIdempotencyKey(context.Background(), out.IdempotencyKey)
 	if !errors.Is(err, store.ErrIdempotencyKeyNotFound) {
 		t.Errorf("expired record after ReconcilePending: %v, want it deleted", err)
+	}
+}
+
+func TestCreateRateLimitedKeepsKey(t *testing.T) {
+	h := newHarness(t)
+	c := h.stdioClient(t)
+	h.sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope, Status: 429})
+	terr := mustFail(t, callTool(t, c, "create_envelope", withKey(t, "limited-1")))
+	if terr.Code != CodeRateLimited || !terr.Retryable || terr.RetryAfter <= 0 {
+		t.Errorf("error = %+v, want retryable %s with retry_after", terr, CodeRateLimited)
+	}
+	if !strings.Contains(terr.NextStep, "limited-1") {
+		t.Errorf("next_step %q does not name the key to retry with", terr.NextStep)
+	}
+	if got := creates(h); got != 1 {
+		t.Errorf("Envelopes:create called %d times, want 1 until the limit resets", got)
+	}
+	out := createOutput(t, c, withKey(t, "limited-1"))
+	if out.Replayed || out.EnvelopeID == "" {
+		t.Errorf("call after the limit = %+v, want a new envelope", out)
+	}
+	if got := envelopesWithKey(t, h, "limited-1"); got != 1 {
+		t.Errorf("simulator has %d envelopes with the key, want 1", got)
 	}
 }
