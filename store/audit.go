@@ -106,6 +106,9 @@ type AuditOptions struct {
 	PruneEvery int
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// HeadFile, when set, is a file outside the store that repeats the head after each
+	// append, such as AuditHeadFileName in the data directory.
+	HeadFile string
 }
 
 // Defaults of AuditOptions.
@@ -126,6 +129,9 @@ type AuditLog struct {
 	mu      sync.Mutex
 	head    auditMark
 	appends int
+
+	fileMu  sync.Mutex
+	fileSeq uint64 // newest sequence number written to the head file
 }
 
 // OpenAuditLog returns the audit log of s, continuing the chain from its stored head.
@@ -173,6 +179,11 @@ func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
 	// Syncing outside the lock lets concurrent appenders share one disk flush.
 	if err := l.db.Sync(); err != nil {
 		return AuditRecord{}, fmt.Errorf("append audit record %d: sync: %w", stored.Seq, err)
+	}
+	if l.opts.HeadFile != "" {
+		if err := l.writeHeadFile(auditMark{Seq: stored.Seq, Hash: stored.Hash}); err != nil {
+			return stored, fmt.Errorf("append audit record %d: %w", stored.Seq, err)
+		}
 	}
 	if prune {
 		if _, err := l.Prune(); err != nil {

@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -489,5 +491,57 @@ func TestAuditRetentionSaved(t *testing.T) {
 	}
 	if pruned != 2 {
 		t.Errorf("pruned %d records with a saved limit of 3 of 5, want 2", pruned)
+	}
+}
+
+func TestAuditHeadFile(t *testing.T) {
+	dataDir := t.TempDir()
+	headFile := filepath.Join(dataDir, AuditHeadFileName)
+	s := openTest(t, filepath.Join(dataDir, "store"), testKey)
+	defer s.Close()
+	log, err := OpenAuditLog(s, AuditOptions{HeadFile: headFile})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	for range 4 {
+		if _, err := log.Append(AuditRecord{Kind: AuditToolCall}); err != nil {
+			t.Fatalf("Append failed: %v", err)
+		}
+	}
+	summary, err := VerifyAudit(context.Background(), s)
+	if err != nil {
+		t.Fatalf("VerifyAudit failed: %v", err)
+	}
+	if err := VerifyAuditHeadFile(summary, headFile); err != nil {
+		t.Errorf("VerifyAuditHeadFile on an untouched log failed: %v", err)
+	}
+
+	// Roll the store back by cutting the last record and moving the head key with it, which
+	// the head key alone cannot reveal.
+	err = s.db.Update(func(txn *badger.Txn) error {
+		rec, err := decodeRecord(rawValue(t, txn, auditRecordKey(3)))
+		if err != nil {
+			return err
+		}
+		if err := txn.Delete(auditRecordKey(4)); err != nil {
+			return err
+		}
+		head, _ := json.Marshal(auditMark{Seq: 3, Hash: rec.Hash})
+		return txn.Set([]byte(auditHeadKey), head)
+	})
+	if err != nil {
+		t.Fatalf("rolling back failed: %v", err)
+	}
+	summary, err = VerifyAudit(context.Background(), s)
+	if err != nil {
+		t.Fatalf("VerifyAudit of the rolled-back log failed: %v", err)
+	}
+	err = VerifyAuditHeadFile(summary, headFile)
+	var auditErr *AuditError
+	if !errors.As(err, &auditErr) || auditErr.Seq != 4 {
+		t.Errorf("VerifyAuditHeadFile error = %v, want record 4 missing", err)
+	}
+	if err := VerifyAuditHeadFile(summary, filepath.Join(dataDir, "absent.json")); err != nil {
+		t.Errorf("VerifyAuditHeadFile without a file failed: %v", err)
 	}
 }

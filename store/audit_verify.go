@@ -28,6 +28,8 @@ type AuditSummary struct {
 	First, Last uint64
 	// Checkpoint is the sequence number of the last pruned record, 0 when none was pruned.
 	Checkpoint uint64
+	// LastHash is the hash of the newest record, or of the checkpoint when none is left.
+	LastHash string
 }
 
 // verifier walks the chain from the checkpoint and remembers the last good record.
@@ -69,6 +71,7 @@ func verifyChain(ctx context.Context, txn *badger.Txn) (AuditSummary, error) {
 	if !hasHead {
 		head = check
 	}
+	v.summary.LastHash = v.prev
 	return v.summary, v.checkHead(head)
 }
 

@@ -77,7 +77,8 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bool) error {
 	// The audit log prunes with the retention saved by the audit retention command, else
 	// with the defaults.
-	audit, err := store.OpenAuditLog(a.store, store.AuditOptions{})
+	audit, err := store.OpenAuditLog(a.store, store.AuditOptions{
+		HeadFile: filepath.Join(a.dataDir, store.AuditHeadFileName)})
 	if err != nil {
 		return err
 	}

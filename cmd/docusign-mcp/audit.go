@@ -115,6 +115,10 @@ func runAuditVerify(ctx context.Context, f *auditFlags, env environment) error {
 	}
 	defer s.Close()
 	summary, err := store.VerifyAudit(ctx, s)
+	if err == nil {
+		headFile := filepath.Join(f.dataDir.value, store.AuditHeadFileName)
+		err = store.VerifyAuditHeadFile(summary, headFile)
+	}
 	if err != nil {
 		return fmt.Errorf("audit verify failed: %w", err)
 	}
@@ -230,6 +234,7 @@ func (f *auditFlags) timeRange() (since, until time.Time, err error) {
 }
 
 // openStore opens the store of the data directory with its key, read-only unless writable.
+// It sets f.dataDir to the directory used, the default one when the flag was empty.
 func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, error) {
 	dataDir := f.dataDir.value
 	if dataDir == "" {
@@ -239,6 +244,7 @@ func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, er
 		}
 		dataDir = dir
 	}
+	f.dataDir.value = dataDir
 	keyFile := f.storeKeyFile.value
 	if keyFile == "" {
 		keyFile = filepath.Join(dataDir, "store.key")

@@ -31,7 +31,8 @@ func auditDataDir(t *testing.T, n int) (dataDir, keyFile string) {
 		t.Fatalf("store.Open failed: %v", err)
 	}
 	defer s.Close()
-	log, err := store.OpenAuditLog(s, store.AuditOptions{})
+	log, err := store.OpenAuditLog(s, store.AuditOptions{
+		HeadFile: filepath.Join(dataDir, store.AuditHeadFileName)})
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
@@ -241,5 +242,26 @@ func TestAuditRetentionCommand(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "positive duration") {
 		t.Errorf("audit retention --max-age -1h: exit %d, stderr %q, want a usage error",
 			code, stderr)
+	}
+}
+
+func TestAuditVerifyCommandFindsRollback(t *testing.T) {
+	dataDir, keyFile := auditDataDir(t, 3)
+	saved, err := os.ReadFile(filepath.Join(dataDir, store.AuditHeadFileName))
+	if err != nil {
+		t.Fatalf("reading the head file failed: %v", err)
+	}
+	// A later head file, as if the store had been restored from an older copy.
+	later := bytes.Replace(saved, []byte(`"seq":3`), []byte(`"seq":9`), 1)
+	if err := os.WriteFile(filepath.Join(dataDir, store.AuditHeadFileName), later,
+		0o600); err != nil {
+		t.Fatalf("writing the head file failed: %v", err)
+	}
+	code, _, stderr := runAudit(t, "verify", "--data-dir", dataDir, "--store-key-file", keyFile)
+	if code != exitFailure {
+		t.Errorf("audit verify exit = %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stderr, "audit record 4: record is missing: the head file") {
+		t.Errorf("audit verify stderr = %q, want record 4 missing by the head file", stderr)
 	}
 }
