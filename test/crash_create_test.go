@@ -285,4 +285,3 @@ func simCalls(t *testing.T, simURL string) map[string]int {
 	}
 	return calls
 }
-
