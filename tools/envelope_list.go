@@ -19,6 +19,9 @@ const (
 	defaultListWindow = 30 * 24 * time.Hour
 )
 
+// unixEpoch is the earliest from time that list_envelopes sends to Docusign.
+var unixEpoch = time.Unix(0, 0).UTC()
+
 var envelopeStatuses = []string{"created", "sent", "delivered", "signed", "completed",
 	"declined", "voided"}
 
@@ -115,17 +118,30 @@ func newListEnvelopes(d *Deps) (serverTool, error) {
 }
 
 func validateList(in *listEnvelopesInput, now time.Time) *ToolError {
-	if in.Cursor != "" {
-		c, terr := decodeCursor(in.Cursor)
-		if terr != nil {
-			return terr
-		}
-		if terr := cursorMatches(in, c); terr != nil {
-			return terr
-		}
-		in.From, in.To, in.Status, in.PageSize, in.start = c.From, c.To, c.Status, c.PageSize,
-			c.Start
+	if in.Cursor == "" {
+		return validateFilters(in, now)
 	}
+	c, terr := decodeCursor(in.Cursor)
+	if terr != nil {
+		return terr
+	}
+	if terr := cursorMatches(in, c); terr != nil {
+		return terr
+	}
+	in.From, in.To, in.Status, in.PageSize, in.start = c.From, c.To, c.Status, c.PageSize,
+		c.Start
+	// The filters now come from the cursor, and any filter given with it must equal the
+	// cursor's, so an invalid filter means the cursor was altered.
+	if terr := validateFilters(in, now); terr != nil {
+		return invalidArgument("cursor", "cursor is not one this server issued (%s): pass "+
+			"next_cursor from the previous page unchanged, or leave it out to start over",
+			terr.Message)
+	}
+	return nil
+}
+
+// validateFilters checks the status, page size and time window of a listing.
+func validateFilters(in *listEnvelopesInput, now time.Time) *ToolError {
 	for i, s := range in.Status {
 		if !slices.Contains(envelopeStatuses, s) {
 			return invalidArgument(indexed("status", i), "status %q is not a status to filter "+
@@ -168,6 +184,11 @@ func resolveWindow(in *listEnvelopesInput, now time.Time) *ToolError {
 		if in.from, terr = parseTime("from", in.From); terr != nil {
 			return terr
 		}
+		// The client reads Go's zero time as "no from_date", and no envelope predates the
+		// Unix epoch, so earlier times list the same envelopes from the epoch on.
+		if in.from.Before(unixEpoch) {
+			in.from = unixEpoch
+		}
 	}
 	if in.To != "" {
 		if in.to, terr = parseTime("to", in.To); terr != nil {
@@ -190,8 +211,13 @@ func listEnvelopes(ctx context.Context, d *Deps, in *listEnvelopesInput) (listEn
 		Status:        in.Status,
 		Count:         in.PageSize,
 		StartPosition: in.start,
-		OrderBy:       "status_changed",
-		Order:         "desc",
+		// Pages are offsets, so the order must not move an envelope between two pages. A
+		// status change moves it in an order by status change, and skips or repeats others.
+		// Creation times never change, and new envelopes join at the end in ascending order.
+		// An older envelope whose status changes joins the window at its creation position,
+		// which repeats one item on the next page but skips none.
+		OrderBy: "created",
+		Order:   "asc",
 	}
 	info, _, err := d.Docusign.Envelopes.ListStatusChanges(ctx, opts)
 	if err != nil {
