@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -511,5 +513,53 @@ func TestCreateRateLimitedKeepsKey(t *testing.T) {
 	}
 	if got := envelopesWithKey(t, h, "limited-1"); got != 1 {
 		t.Errorf("simulator has %d envelopes with the key, want 1", got)
+	}
+}
+
+// validInput decodes and validates create_envelope arguments, as the handler does.
+func validInput(t *testing.T, args map[string]any) *createEnvelopeInput {
+	t.Helper()
+	raw, err := json.Marshal(args)
+	if err != nil {
+		t.Fatalf("encoding arguments failed: %v", err)
+	}
+	var in createEnvelopeInput
+	if terr := decodeArguments(raw, &in); terr != nil {
+		t.Fatalf("decoding arguments failed: %v", terr)
+	}
+	if terr := validateCreate(&in); terr != nil {
+		t.Fatalf("validation failed: %v", terr)
+	}
+	return &in
+}
+
+func TestCreateKeyOfAnotherCaller(t *testing.T) {
+	h := newHarness(t)
+	d := h.deps.withDefaults()
+	agentA := policy.WithPrincipal(context.Background(), "agent-a")
+	agentB := policy.WithPrincipal(context.Background(), "agent-b")
+	args := withKey(t, "shared-order-9")
+	first, _, terr := createEnvelope(agentA, d, validInput(t, args))
+	if terr != nil {
+		t.Fatalf("first create failed: %v", terr)
+	}
+	_, _, terr = createEnvelope(agentB, d, validInput(t, args))
+	if terr == nil || terr.Code != CodeIdempotencyConflict {
+		t.Fatalf("same key from another caller = %v, want %s", terr, CodeIdempotencyConflict)
+	}
+	if strings.Contains(terr.Message, first.EnvelopeID) {
+		t.Errorf("conflict message %q reveals the other caller's envelope", terr.Message)
+	}
+	if got := creates(h); got != 1 {
+		t.Errorf("Envelopes:create called %d times, want 1", got)
+	}
+	derivedA, _, _ := createEnvelope(agentA, d, validInput(t, withKey(t, "")))
+	derivedB, _, _ := createEnvelope(agentB, d, validInput(t, withKey(t, "")))
+	if derivedA.IdempotencyKey == derivedB.IdempotencyKey {
+		t.Errorf("two callers derived the same key %s, want one per caller",
+			derivedA.IdempotencyKey)
+	}
+	if derivedB.Replayed {
+		t.Errorf("agent-b's identical request replayed agent-a's envelope, want its own")
 	}
 }
