@@ -563,3 +563,27 @@ func TestCreateKeyOfAnotherCaller(t *testing.T) {
 		t.Errorf("agent-b's identical request replayed agent-a's envelope, want its own")
 	}
 }
+
+func TestReconcilePendingDropsStaleRecord(t *testing.T) {
+	const window = 100 * time.Millisecond
+	h := newHarnessWithSim(t, docusigntest.Options{}, fastRetry,
+		func(d *Deps) { d.Options.IdempotencyWindow = window })
+	c := h.stdioClient(t)
+	h.sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope, Status: 503})
+	h.sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpListStatusChanges, Status: 503,
+		Times: 20})
+	mustFail(t, callTool(t, c, "create_envelope", withKey(t, "stale-1")))
+	h.sim.ClearFaults()
+	time.Sleep(window + 50*time.Millisecond)
+	adopted, pending, err := ReconcilePending(context.Background(), h.deps)
+	if err != nil {
+		t.Fatalf("ReconcilePending failed: %v", err)
+	}
+	if adopted != 0 || pending != 0 {
+		t.Errorf("ReconcilePending = %d adopted, %d pending; want 0 and 0", adopted, pending)
+	}
+	_, err = h.store.GetIdempotencyKey(context.Background(), "stale-1")
+	if !errors.Is(err, store.ErrIdempotencyKeyNotFound) {
+		t.Errorf("stale pending record after ReconcilePending: %v, want it deleted", err)
+	}
+}
