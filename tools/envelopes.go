@@ -167,8 +167,8 @@ func envelopeStatus(env *docusign.Envelope) envelopeStatusOutput {
 }
 
 // normalState maps Docusign's open set of statuses to a few states. Docusign shows an expired
-// envelope as voided, so a voided envelope counts as expired when its void reason mentions
-// expiry or it was voided at or after its expiry time.
+// envelope as voided, so a voided envelope counts as expired when it was voided at or after
+// its expiry time, or, when either time is missing, its void reason mentions expiry.
 func normalState(env *docusign.Envelope) string {
 	switch strings.ToLower(env.Status) {
 	case "created":
@@ -190,16 +190,17 @@ func normalState(env *docusign.Envelope) string {
 	return "unknown"
 }
 
-// isExpired distinguishes an expired envelope from one voided by a sender.
+// isExpired distinguishes an expired envelope from one voided by a sender. The times decide
+// when both are known, because a sender's void reason may mention expiry too.
 // NOTE: the exact void reason Docusign writes on expiry is not confirmed by a Docusign source,
-// so the check looks for the word and also compares the void and expiry times.
+// so the word is only the fallback.
 func isExpired(env *docusign.Envelope) bool {
-	if strings.Contains(strings.ToLower(env.VoidedReason), "expire") {
-		return true
-	}
 	voided, err1 := docusign.ParseTime(env.VoidedDateTime)
 	expires, err2 := docusign.ParseTime(env.ExpireDateTime)
-	return err1 == nil && err2 == nil && !voided.Before(expires)
+	if err1 == nil && err2 == nil {
+		return !voided.Before(expires)
+	}
+	return strings.Contains(strings.ToLower(env.VoidedReason), "expire")
 }
 
 func recipientStatuses(r *docusign.Recipients) []recipientStatus {

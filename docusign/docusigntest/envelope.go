@@ -50,6 +50,8 @@ type envelope struct {
 	listFields      []listCustomField
 	events          []Event
 	counter         envelopeCounter
+	// expiredEarly is when Expire made the envelope lapse before its computed expiry.
+	expiredEarly time.Time
 }
 
 type document struct {
@@ -92,6 +94,9 @@ func (e *envelope) uri() string { return "/envelopes/" + e.id }
 func (e *envelope) expireDateTime() time.Time {
 	if e.sent.IsZero() {
 		return time.Time{}
+	}
+	if !e.expiredEarly.IsZero() {
+		return e.expiredEarly
 	}
 	return e.initialSent.AddDate(0, 0, e.expireAfterDays)
 }

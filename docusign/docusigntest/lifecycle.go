@@ -225,8 +225,8 @@ func nextSigner(e *envelope) *recipient {
 }
 
 // Expire voids a sent or delivered envelope with ExpiredVoidReason, as Docusign does when
-// an envelope reaches its expiry date. Envelopes also expire by themselves when the
-// simulator clock passes their expireDateTime.
+// an envelope reaches its expiry date, and sets its expireDateTime to now when that was later.
+// Envelopes also expire by themselves when the simulator clock passes their expireDateTime.
 func (s *Server) Expire(envelopeID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -237,7 +237,13 @@ func (s *Server) Expire(envelopeID string) error {
 	if e.status != StatusSent && e.status != StatusDelivered {
 		return errCannotVoid()
 	}
-	s.void(e, s.now(), ExpiredVoidReason)
+	// The expiry moves to now, so expireDateTime and voidedDateTime agree as after a real
+	// expiry, and clients that compare them see an expired envelope.
+	now := s.now()
+	if now.Before(e.expireDateTime()) {
+		e.expiredEarly = now
+	}
+	s.void(e, now, ExpiredVoidReason)
 	return nil
 }
 
