@@ -42,8 +42,8 @@ type verifier struct {
 // VerifyAudit checks the whole audit log of s in one snapshot. Each record must decode
 // canonically, sit under its own sequence number and follow the previous record (or the
 // pruning checkpoint) without a gap. It must carry the previous record's hash and match its
-// own hash. The last record must be the stored head. It returns an *AuditError naming the first bad record,
-// or another error when the store cannot be read.
+// own hash. The last record must be the stored head. It returns an *AuditError naming the
+// first bad record, or another error when the store cannot be read.
 func VerifyAudit(ctx context.Context, s *Store) (AuditSummary, error) {
 	var summary AuditSummary
 	err := s.db.View(func(txn *badger.Txn) error {
