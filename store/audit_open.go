@@ -2,20 +2,25 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// ErrReplayNeeded is returned by OpenReadOnly when the last process that wrote the store
+// stopped without closing it. Badger must replay its write-ahead log, which only a writable
+// open does, and that keeps every synced write.
+var ErrReplayNeeded = errors.New("store was not closed cleanly, so its log must be replayed")
+
 // OpenReadOnly opens the Badger database in dir for reading only, as the audit commands do.
 // Badger takes a shared lock, so while a server has the store open this fails with a
-// *LockedError that names the process id Badger recorded.
-//
-// NOTE: Badger refuses a read-only open when the last writer crashed and left a value log to
-// replay. Opening the store once for writing (serve) replays it.
+// *LockedError that names the process id Badger recorded. After a crash it fails with
+// ErrReplayNeeded.
 func OpenReadOnly(dir string, opts Options) (*Store, error) {
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
 		return nil, fmt.Errorf("open store %s: no Badger database there: set the data "+
@@ -26,6 +31,11 @@ func OpenReadOnly(dir string, opts Options) (*Store, error) {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(indexCacheSize)
 	}
 	db, err := badger.Open(bo)
+	if errors.Is(err, badger.ErrTruncateNeeded) ||
+		(err != nil && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error())) {
+		return nil, fmt.Errorf("open store %s read-only: %w: open it once for writing, "+
+			"as serve does", dir, ErrReplayNeeded)
+	}
 	if err != nil {
 		return nil, openError(dir, err)
 	}

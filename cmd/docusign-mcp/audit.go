@@ -37,6 +37,7 @@ type auditFlags struct {
 	envelopeID, caller    *string
 	kind, since, until    *string
 	tail                  *int
+	replay                *bool
 	maxRecords            *uint64
 	maxAge                *time.Duration
 }
@@ -57,6 +58,8 @@ func newAuditFlags(action string) *auditFlags {
 	f.since = f.fs.String("since", "", "query, totals: records at or after this RFC 3339 time")
 	f.until = f.fs.String("until", "", "query, totals: records before this RFC 3339 time")
 	f.tail = f.fs.Int("n", 20, "tail: number of records to print")
+	f.replay = f.fs.Bool("replay", false, "if the store was not closed cleanly, open it "+
+		"for writing once to replay its log, which keeps every synced record")
 	f.maxRecords = f.fs.Uint64("max-records", 0, fmt.Sprintf("prune, retention: number "+
 		"of newest records to keep (default: the saved retention, else %d)",
 		store.DefaultAuditMaxRecords))
@@ -258,7 +261,7 @@ func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, er
 	var s *store.Store
 	var err error
 	if readOnly {
-		s, err = store.OpenReadOnly(dir, store.Options{EncryptionKey: key})
+		s, err = openReadOnly(dir, key, *f.replay)
 	} else if _, statErr := os.Stat(filepath.Join(dir, "MANIFEST")); statErr != nil {
 		err = fmt.Errorf("open store %s: no Badger database there: set the data "+
 			"directory that serve uses", dir)
@@ -270,4 +273,24 @@ func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, er
 		return nil, fmt.Errorf("%w: stop that process or wait until it exits, then retry", err)
 	}
 	return s, err
+}
+
+// openReadOnly opens the store read-only. When it was not closed cleanly and replay is set, it
+// first opens it for writing, which replays Badger's log, and closes it again.
+func openReadOnly(dir string, key []byte, replay bool) (*store.Store, error) {
+	s, err := store.OpenReadOnly(dir, store.Options{EncryptionKey: key})
+	if !errors.Is(err, store.ErrReplayNeeded) {
+		return s, err
+	}
+	if !replay {
+		return nil, fmt.Errorf("%w, or rerun with --replay", err)
+	}
+	w, err := store.Open(dir, store.Options{EncryptionKey: key})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return store.OpenReadOnly(dir, store.Options{EncryptionKey: key})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -263,5 +264,58 @@ func TestAuditVerifyCommandFindsRollback(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "audit record 4: record is missing: the head file") {
 		t.Errorf("audit verify stderr = %q, want record 4 missing by the head file", stderr)
+	}
+}
+
+// crashDirEnv names the data directory in which TestAuditCrashChild appends and exits.
+const crashDirEnv = "DOCUSIGN_MCP_TEST_AUDIT_CRASH_DIR"
+
+// TestAuditCrashChild appends records and exits without closing the store, as a crashed
+// serve would. It runs only as a child process of TestAuditVerifyAfterCrash.
+func TestAuditCrashChild(t *testing.T) {
+	dataDir := os.Getenv(crashDirEnv)
+	if dataDir == "" {
+		t.Skip("runs only as the child process of TestAuditVerifyAfterCrash")
+	}
+	s, err := store.Open(filepath.Join(dataDir, "store"),
+		store.Options{EncryptionKey: bytes.Repeat([]byte{3}, 32)})
+	if err != nil {
+		t.Fatalf("store.Open failed: %v", err)
+	}
+	log, err := store.OpenAuditLog(s, store.AuditOptions{})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	for range 3 {
+		if _, err := log.Append(store.AuditRecord{Kind: store.AuditToolCall}); err != nil {
+			t.Fatalf("Append failed: %v", err)
+		}
+	}
+	os.Exit(0)
+}
+
+func TestAuditVerifyAfterCrash(t *testing.T) {
+	dataDir, keyFile := auditDataDir(t, 2)
+	child := exec.Command(os.Args[0], "-test.run=^TestAuditCrashChild$")
+	child.Env = append(os.Environ(), crashDirEnv+"="+dataDir)
+	if out, err := child.CombinedOutput(); err != nil {
+		t.Fatalf("crash child failed: %v\n%s", err, out)
+	}
+
+	code, _, stderr := runAudit(t, "verify", "--data-dir", dataDir, "--store-key-file", keyFile)
+	if code != exitFailure {
+		t.Errorf("audit verify exit = %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stderr, "not closed cleanly") || !strings.Contains(stderr, "--replay") {
+		t.Errorf("audit verify stderr = %q, want the unclean close and the --replay fix", stderr)
+	}
+
+	code, stdout, stderr := runAudit(t, "verify", "--replay", "--data-dir", dataDir,
+		"--store-key-file", keyFile)
+	if code != exitOK {
+		t.Fatalf("audit verify --replay exit = %d, stderr %q, want 0", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "OK: 5 audit records verified (1 to 5)") {
+		t.Errorf("audit verify --replay output = %q, want all 5 synced records", stdout)
 	}
 }
