@@ -248,6 +248,7 @@ func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, er
 		dataDir = dir
 	}
 	f.dataDir.value = dataDir
+
 	keyFile := f.storeKeyFile.value
 	if keyFile == "" {
 		keyFile = filepath.Join(dataDir, "store.key")
@@ -257,6 +258,7 @@ func (f *auditFlags) openStore(env environment, readOnly bool) (*store.Store, er
 		return nil, &usageError{msg: "docusign-mcp audit: store key file " + problem +
 			"; set " + f.storeKeyFile.name()}
 	}
+
 	dir := filepath.Join(dataDir, "store")
 	var s *store.Store
 	var err error
