@@ -17,8 +17,10 @@ import (
 
 // Defaults of the serve command.
 const (
-	defaultAuthServer     = "https://account-d.docusign.com"
-	defaultMaxBodyBytes   = 8 << 20
+	defaultAuthServer = "https://account-d.docusign.com"
+	// defaultMaxBodyBytes admits a create_envelope request with the 25 MiB of documents that
+	// the tool accepts, which base64 makes about 33.3 MiB, plus the rest of the arguments.
+	defaultMaxBodyBytes   = 40 << 20
 	defaultSessionIdleTTL = 30 * time.Minute
 	defaultUpkeepInterval = time.Hour
 )
