@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultMinFreeBytes is the free disk space the store keeps in reserve unless
-// Options.MinFreeBytes says otherwise: twice Badger's default memtable size of 64 MiB,
+// Options.MinFreeBytes sets another. It is twice Badger's default memtable size of 64 MiB,
 // because flushing a full memtable writes a table of up to that size.
 const DefaultMinFreeBytes = 128 << 20
 

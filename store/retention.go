@@ -111,7 +111,7 @@ type ArchiveRequest struct {
 	Documents []string
 }
 
-// ArchiveRecord is what the store keeps about an archived envelope.
+// ArchiveRecord is the store's record of an archived envelope.
 type ArchiveRecord struct {
 	EnvelopeID string    `json:"envelope_id"`
 	MatterType string    `json:"matter_type"`

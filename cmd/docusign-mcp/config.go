@@ -113,19 +113,14 @@ func newServeFlags() *serveFlags {
 			"or a temporary one with --simulator"}
 	f.storeKeyFile = envSetting{flag: "store-key-file", env: "DOCUSIGN_MCP_STORE_KEY_FILE",
 		usage: "file with the store's AES key as 64 hex characters; generated with --simulator"}
-	f.retention = envSetting{flag: "retention", env: "DOCUSIGN_MCP_RETENTION",
-		usage: "how long archived envelopes are kept, by matter type, e.g. " +
-			"default=7y,nda=3y (units d, y or a Go duration; forever keeps; default: forever)"}
-	f.matterField = envSetting{flag: "matter-field", env: "DOCUSIGN_MCP_MATTER_FIELD",
-		usage: "envelope custom field that names the matter type (default \"" +
-			store.DefaultMatterField + "\")"}
-	f.secretFiles = newSecretFileSettings()
+	f.addStoreSettings()
 	for _, s := range f.settings() {
 		s.register(f.fs)
 	}
 	f.upkeepInterval = f.fs.Duration("upkeep-interval", defaultUpkeepInterval,
 		"time between store upkeep runs that prune, purge and reclaim disk space; 0 turns "+
 			"them off")
+
 	f.simulator = f.fs.Bool("simulator", false,
 		"use an embedded Docusign simulator instead of a real account")
 	f.readOnly = f.fs.Bool("read-only", false,
@@ -144,6 +139,17 @@ func newServeFlags() *serveFlags {
 		"forget an HTTP session after this long without requests")
 	f.logFormat, f.logLevel = logFlags(f.fs)
 	return f
+}
+
+// addStoreSettings defines the retention and secret file settings.
+func (f *serveFlags) addStoreSettings() {
+	f.retention = envSetting{flag: "retention", env: "DOCUSIGN_MCP_RETENTION",
+		usage: "how long archived envelopes are kept, by matter type, e.g. " +
+			"default=7y,nda=3y (units d, y or a Go duration; forever keeps; default: forever)"}
+	f.matterField = envSetting{flag: "matter-field", env: "DOCUSIGN_MCP_MATTER_FIELD",
+		usage: "envelope custom field that names the matter type (default \"" +
+			store.DefaultMatterField + "\")"}
+	f.secretFiles = newSecretFileSettings()
 }
 
 func (f *serveFlags) settings() []*envSetting {

@@ -1,12 +1,12 @@
 // Command docusign-mcp is an MCP server that lets AI agents drive Docusign eSignature.
 //
-// It has three subcommands:
+// It has these subcommands:
 //
 //	serve  serve the MCP tools over stdio (default) or streamable HTTP
 //	sim    run the Docusign simulator on its own, for serve to point at
 //	demo   run one envelope from creation to a signed PDF against the simulator
 //	audit  verify, read or prune the audit log of Docusign calls and tool calls
-//	secrets import, list or delete keys in the encrypted secret file
+//	secrets import, list or delete keys in the encrypted secret file, or rotate the store key
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
