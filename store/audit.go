@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,18 +155,45 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 	}
 	l := &AuditLog{db: s.db, opts: opts}
 	err = s.db.View(func(txn *badger.Txn) error {
-		head, found, err := readMark(txn, auditHeadKey)
-		if err != nil || found {
-			l.head = head
-			return err
-		}
-		l.head, _, err = readCheckpoint(txn)
+		var err error
+		l.head, err = readHead(txn)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	return l, nil
+}
+
+// readHead returns the head to append after. It fails when a record is stored past the head,
+// because appending would overwrite that record and hide the mismatch from verification.
+func readHead(txn *badger.Txn) (auditMark, error) {
+	head, found, err := readMark(txn, auditHeadKey)
+	if err != nil {
+		return auditMark{}, err
+	}
+	if !found {
+		if head, _, err = readCheckpoint(txn); err != nil {
+			return auditMark{}, err
+		}
+	}
+	it := txn.NewIterator(badger.IteratorOptions{Reverse: true,
+		Prefix: []byte(auditRecordPrefix)})
+	defer it.Close()
+	it.Seek(auditRecordKey(math.MaxUint64))
+	if !it.Valid() {
+		return head, nil
+	}
+	last, err := parseRecordKey(it.Item().Key())
+	if err != nil {
+		return auditMark{}, err
+	}
+	if last > head.Seq {
+		return auditMark{}, fmt.Errorf("audit record %d is stored past the head %d: run "+
+			"docusign-mcp audit verify and keep a copy of the store before appending again",
+			last, head.Seq)
+	}
+	return head, nil
 }
 
 // Append assigns rec the next sequence number, the time (unless set), the previous hash and

@@ -545,3 +545,14 @@ func TestAuditHeadFile(t *testing.T) {
 		t.Errorf("VerifyAuditHeadFile without a file failed: %v", err)
 	}
 }
+
+func TestOpenAuditLogRejectsRecordPastHead(t *testing.T) {
+	dir := seedAudit(t, 4)
+	tamper(t, dir, func(txn *badger.Txn) error { return txn.Delete([]byte(auditHeadKey)) })
+	s := openTest(t, dir, testKey)
+	defer s.Close()
+	_, err := OpenAuditLog(s, AuditOptions{})
+	if err == nil || !strings.Contains(err.Error(), "audit record 4 is stored past the head 0") {
+		t.Errorf("OpenAuditLog error = %v, want record 4 past the head", err)
+	}
+}
