@@ -145,10 +145,28 @@ func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 	}
 	b.logger.Error("forwarding to the data directory's owner failed", "url", b.url,
 		"method", env.Method, "err", err)
-	if len(env.ID) > 0 && env.Method != "" {
-		b.writeError(env.ID, -32603, fmt.Sprintf("bridge to the docusign-mcp server at %s "+
-			"failed: %v: check that the server is running", b.url, err))
+	if len(env.ID) == 0 || env.Method == "" {
+		return
 	}
+	var status *ownerStatusError
+	if errors.As(err, &status) {
+		b.writeError(env.ID, -32603, fmt.Sprintf("the docusign-mcp server at %s rejected "+
+			"the request: %v", b.url, err))
+		return
+	}
+	b.writeError(env.ID, -32603, fmt.Sprintf("bridge to the docusign-mcp server at %s "+
+		"failed: %v: check that the server is running", b.url, err))
+}
+
+// ownerStatusError is an HTTP status other than 200 and 202 from the owner, with the start
+// of its body, which for the owner's own rejections is a JSON-RPC error that gives the reason.
+type ownerStatusError struct {
+	StatusCode int
+	Body       string
+}
+
+func (e *ownerStatusError) Error() string {
+	return fmt.Sprintf("HTTP %d: %s", e.StatusCode, e.Body)
 }
 
 // errSessionExpired reports that the owner returned 404 for a session id, as after a restart.
@@ -169,7 +187,8 @@ func (b *bridge) post(ctx context.Context, msg []byte, initialize bool) error {
 	}
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+		return &ownerStatusError{StatusCode: resp.StatusCode,
+			Body: strings.TrimSpace(string(body))}
 	}
 	if initialize {
 		b.mu.Lock()

@@ -133,3 +133,17 @@ func TestBridgeReportsUnreachableOwner(t *testing.T) {
 			len(got), got)
 	}
 }
+
+func TestBridgeReportsRejectedRequest(t *testing.T) {
+	ts := httptest.NewServer(limitBody(16, http.NotFoundHandler()))
+	defer ts.Close()
+	got := runBridge(t, ts.URL+"/mcp", "", initializeLine)
+	for _, want := range []string{"rejected the request: HTTP 413", "--max-body-bytes"} {
+		if !strings.Contains(got["1"], want) {
+			t.Errorf("initialize reply = %q, want it to contain %q", got["1"], want)
+		}
+	}
+	if strings.Contains(got["1"], "check that the server is running") {
+		t.Errorf("initialize reply = %q, want no hint about a stopped server", got["1"])
+	}
+}
