@@ -27,6 +27,8 @@ type Owner struct {
 	URL     string    `json:"url,omitempty"` // MCP endpoint of an owner that serves HTTP
 	Command string    `json:"command"`
 	Started time.Time `json:"started"`
+	// Simulator is true when the owner serves the embedded simulator, not a real account.
+	Simulator bool `json:"simulator,omitempty"`
 }
 
 // LockedError reports that another process holds the store's directory lock.

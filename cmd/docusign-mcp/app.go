@@ -222,7 +222,7 @@ func (a *app) openStore(cfg serveConfig, key []byte) error {
 // recordOwner writes the data directory's owner file for this process, with the MCP
 // endpoint when it serves HTTP, and removes the file on close.
 func (a *app) recordOwner(url string) {
-	a.closers = append(a.closers, recordOwner(a.dataDir, url, a.logger))
+	a.closers = append(a.closers, recordOwner(a.dataDir, url, a.sim != nil, a.logger))
 }
 
 // close releases what startApp started, last first.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 const (
@@ -145,5 +147,41 @@ func TestBridgeReportsRejectedRequest(t *testing.T) {
 	}
 	if strings.Contains(got["1"], "check that the server is running") {
 		t.Errorf("initialize reply = %q, want no hint about a stopped server", got["1"])
+	}
+}
+
+func TestCheckBridgeable(t *testing.T) {
+	url := "http://127.0.0.1:8931/mcp"
+	tests := []struct {
+		name      string
+		simulator bool
+		owner     store.Owner
+		wantErr   string
+	}{
+		{name: "HTTP owner, same mode", owner: store.Owner{PID: 7, URL: url}},
+		{name: "simulator on both sides", simulator: true,
+			owner: store.Owner{PID: 7, URL: url, Simulator: true}},
+		{name: "stdio owner", owner: store.Owner{PID: 7, Command: "docusign-mcp serve"},
+			wantErr: "process 7 (docusign-mcp serve), and it serves stdio only"},
+		{name: "simulator owner, real client",
+			owner:   store.Owner{PID: 7, URL: url, Simulator: true},
+			wantErr: "serves the simulator while this process is configured for a real"},
+		{name: "real owner, simulator client", simulator: true,
+			owner:   store.Owner{PID: 7, URL: url},
+			wantErr: "serves a real Docusign account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkBridgeable(serveConfig{Simulator: tt.simulator}, "/data", tt.owner)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("checkBridgeable failed: %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("checkBridgeable error = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
 	}
 }

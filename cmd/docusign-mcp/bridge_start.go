@@ -27,10 +27,8 @@ func serveBridge(ctx context.Context, cfg serveConfig, locked *store.LockedError
 	if err != nil {
 		return err
 	}
-	if owner.URL == "" {
-		return heldError(dataDir, owner, "it serves stdio only, so there is nothing to "+
-			"bridge to: run one 'docusign-mcp serve --http 127.0.0.1:8931' as the owner "+
-			"that every agent shares, or set another data directory")
+	if err := checkBridgeable(cfg, dataDir, owner); err != nil {
+		return err
 	}
 	logger.Info("data directory is owned by another server; bridging stdio to it",
 		"owner_pid", owner.PID, "url", owner.URL)
@@ -44,6 +42,24 @@ func serveBridge(ctx context.Context, cfg serveConfig, locked *store.LockedError
 	err = b.run(ctx, env.stdin)
 	logger.Info("bridge stopped")
 	return err
+}
+
+// checkBridgeable returns an error when owner serves no HTTP, or serves the simulator when
+// cfg asks for a real account or the other way round.
+func checkBridgeable(cfg serveConfig, dataDir string, owner store.Owner) error {
+	switch {
+	case owner.URL == "":
+		return heldError(dataDir, owner, "it serves stdio only, so there is nothing to "+
+			"bridge to: run one 'docusign-mcp serve --http 127.0.0.1:8931' as the owner "+
+			"that every agent shares, or set another data directory")
+	case owner.Simulator && !cfg.Simulator:
+		return heldError(dataDir, owner, "it serves the simulator while this process is "+
+			"configured for a real account: set another data directory")
+	case !owner.Simulator && cfg.Simulator:
+		return heldError(dataDir, owner, "it serves a real Docusign account while this "+
+			"process asks for --simulator: set another data directory")
+	}
+	return nil
 }
 
 // waitForOwner returns the owner file of dataDir once it names the holder pid, which is
@@ -102,9 +118,9 @@ func lockedHTTPError(locked *store.LockedError) error {
 
 // recordOwner writes the owner file of dataDir for this process and returns a function
 // that removes it again.
-func recordOwner(dataDir, url string, logger *slog.Logger) func() {
+func recordOwner(dataDir, url string, simulator bool, logger *slog.Logger) func() {
 	owner := store.Owner{PID: os.Getpid(), URL: url, Command: ownerCommand(),
-		Started: time.Now().UTC()}
+		Started: time.Now().UTC(), Simulator: simulator}
 	if err := store.WriteOwner(dataDir, owner); err != nil {
 		// Without the file, other processes still find the lock and name the pid.
 		logger.Warn("recording this process as the data directory's owner failed",
