@@ -21,7 +21,7 @@ func TestPutDocumentKeepsReserve(t *testing.T) {
 	if _, err := s.PutDocument(ctx, key, strings.NewReader("version 1")); err != nil {
 		t.Fatalf("PutDocument failed: %v", err)
 	}
-	// Each check sees one chunk less free space, as if every chunk had reached the disk.
+	// Each check returns one chunk less free space, as if every chunk had reached the disk.
 	free := uint64(s.minFree) + 3*chunkSize
 	s.freeSpace = func(string) (uint64, error) {
 		free -= chunkSize
@@ -71,7 +71,7 @@ func TestOpenChecksFreeSpace(t *testing.T) {
 	}
 }
 
-// tmpfsHelperEnv tells a child test process to fill the store in the named directory.
+// tmpfsHelperEnv names the directory in which a child test process fills a store.
 const tmpfsHelperEnv = "DOCUSIGN_MCP_TEST_FILL_STORE"
 
 // TestFillStoreHelper writes 1 MiB documents into a store until a write fails, then

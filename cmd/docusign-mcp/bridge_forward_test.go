@@ -26,7 +26,7 @@ const (
 )
 
 // recordingOwner serves an MCP server with one echo tool over streamable HTTP and records
-// the Authorization header of each request. When forgetOnce is set, it answers 404 to the
+// the Authorization header of each request. When forgetOnce is set, it returns 404 for the
 // first request that carries a session id after initialize, as an owner does after a
 // restart.
 type recordingOwner struct {
