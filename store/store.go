@@ -44,6 +44,9 @@ type Options struct {
 	// MinFreeBytes is the free disk space that Open and every write leave in reserve.
 	// 0 means DefaultMinFreeBytes, and a negative value turns the check off.
 	MinFreeBytes int64
+
+	// tune lets tests change Badger's options, such as the value-log file size.
+	tune func(badger.Options) badger.Options
 }
 
 // DocumentKey identifies one stored document: an envelope id and a Docusign document id, which
@@ -117,6 +120,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	bo := badger.DefaultOptions(dir).WithLogger(slogAdapter{opts.Logger})
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(indexCacheSize)
+	}
+	if opts.tune != nil {
+		bo = opts.tune(bo)
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
