@@ -151,7 +151,7 @@ func openError(dir string, err error) error {
 		return locked
 	}
 	return fmt.Errorf("open store %s: %w: if the directory is damaged, restore it from a "+
-		"backup or set another data directory; nothing was changed", dir, err)
+		"backup or set another data directory", dir, err)
 }
 
 // Close stops the upkeep job, then flushes and closes the database.
