@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,10 @@ type Config struct {
 	// HTTPClient sends every request. Nil means a client that requires TLS 1.2 or later and
 	// sets connect, handshake and header timeouts.
 	HTTPClient *http.Client
+	// RootCAs is the pool of certificate authorities that the default HTTP client trusts, in
+	// place of the system roots. Build it from x509.SystemCertPool to trust a private CA, such
+	// as a local simulator's, in addition to them. It is ignored when HTTPClient is set.
+	RootCAs *x509.CertPool
 	// Observer receives a CallRecord for every HTTP request, tokens and userinfo included.
 	Observer Observer
 	// Logger receives a debug record per HTTP request, an info record per retry, and warnings
@@ -102,7 +107,7 @@ func NewClient(cfg Config) (*Client, error) {
 		retry:      cfg.Retry.withDefaults(),
 	}
 	if c.httpClient == nil {
-		c.httpClient = NewHTTPClient()
+		c.httpClient = newHTTPClient(cfg.RootCAs)
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
@@ -239,11 +244,17 @@ func isDigits(s string) bool {
 // headers, and does not follow redirects. It sets no overall timeout, because each attempt gets
 // its own deadline that also covers streaming a download.
 func NewHTTPClient() *http.Client {
+	return newHTTPClient(nil)
+}
+
+// newHTTPClient returns NewHTTPClient's client verifying servers against roots, or against
+// the system roots when roots is nil.
+func newHTTPClient(roots *x509.CertPool) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		ExpectContinueTimeout: time.Second,

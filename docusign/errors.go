@@ -1,6 +1,8 @@
 package docusign
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -221,7 +223,7 @@ func IsRetryable(err error) bool {
 	}
 	var netErr *NetworkError
 	if errors.As(err, &netErr) {
-		return true
+		return !IsCertificateError(err)
 	}
 	var oauthErr *OAuthError
 	if errors.As(err, &oauthErr) {
@@ -249,4 +251,16 @@ func isInvalidToken(e *APIError) bool {
 		return false
 	}
 	return e.ErrorCode == "" || e.ErrorCode == "AUTHORIZATION_INVALID_TOKEN"
+}
+
+// IsCertificateError reports whether err is a failed verification of the server's TLS
+// certificate: an unknown authority, a name mismatch or an invalid certificate. Repeating the
+// call cannot help, because only a change of configuration or of the certificate can.
+func IsCertificateError(err error) bool {
+	var verifyErr *tls.CertificateVerificationError
+	var authorityErr x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
+	return errors.As(err, &verifyErr) || errors.As(err, &authorityErr) ||
+		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr)
 }

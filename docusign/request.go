@@ -235,13 +235,14 @@ func (c *Client) networkError(ctx context.Context, ep *endpoint, err error) *Net
 		err = urlErr.Err
 	}
 	var opErr *net.OpError
-	dialFailed := errors.As(err, &opErr) && opErr.Op == "dial"
+	// A failed dial or TLS certificate check comes before the request is sent.
+	notSent := (errors.As(err, &opErr) && opErr.Op == "dial") || IsCertificateError(err)
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 		err = fmt.Errorf("attempt timed out or was canceled: %w", err)
 	}
 	return &NetworkError{
 		Operation: ep.operation,
-		Ambiguous: ep.mode != modeIdempotent && !dialFailed,
+		Ambiguous: ep.mode != modeIdempotent && !notSent,
 		Err:       err,
 	}
 }

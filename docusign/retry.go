@@ -209,6 +209,9 @@ func (c *Client) checkRetryable(ep *endpoint, n int, res attemptResult) decision
 	}
 	var netErr *NetworkError
 	if errors.As(res.err, &netErr) {
+		if IsCertificateError(netErr) {
+			return decision{}
+		}
 		return decision{retry: ep.mode != modeNever, wait: c.backoff(n+1, nil)}
 	}
 	var oauthErr *OAuthError
