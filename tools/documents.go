@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,9 +41,69 @@ func isDocumentID(id string) bool {
 	return err != nil || n <= maxDocusignID
 }
 
+type listDocumentsInput struct {
+	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
+	PageSize   int    `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor     string `json:"cursor,omitempty"`
+
+	start int
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listDocumentsInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID, as create_envelope or list_envelopes return it.",
+		"page_size":   "Documents per page, at most 100. Default 100.",
+		"cursor":      "next_cursor of the previous page, with the same envelope_id.",
+	})
+}
+
+// documentCursor is the decoded list_envelope_documents cursor.
+type documentCursor struct {
+	Start      int    `json:"p"`
+	EnvelopeID string `json:"e"`
+	PageSize   int    `json:"n"`
+}
+
+func (in *listDocumentsInput) validate() *ToolError {
+	if terr := checkGUID("envelope_id", in.EnvelopeID, "envelope id"); terr != nil {
+		return terr
+	}
+	if in.Cursor != "" {
+		var c documentCursor
+		raw, err := base64.RawURLEncoding.DecodeString(in.Cursor)
+		if err == nil {
+			err = json.Unmarshal(raw, &c)
+		}
+		if err != nil || c.Start < 0 || c.EnvelopeID != in.EnvelopeID ||
+			(in.PageSize != 0 && in.PageSize != c.PageSize) {
+			return invalidArgument("cursor", "cursor is not one this server issued for "+
+				"this envelope_id and page_size: pass next_cursor from the previous page "+
+				"unchanged, or leave it out to start over")
+		}
+		in.PageSize, in.start = c.PageSize, c.Start
+	}
+	if in.PageSize == 0 {
+		in.PageSize = maxPageSize
+	}
+	return checkPageSize(&in.PageSize)
+}
+
 type listDocumentsOutput struct {
 	EnvelopeID string         `json:"envelope_id"`
 	Documents  []documentItem `json:"documents"`
+	Truncated  bool           `json:"truncated"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+	Total      int            `json:"total"`
+}
+
+// JSONSchemaExtend adds property descriptions to the reflected schema.
+func (listDocumentsOutput) JSONSchemaExtend(s *jsonschema.Schema) {
+	describe(s, map[string]string{
+		"truncated": "True when more documents follow, because of page_size or the result " +
+			"size budget: call again with next_cursor.",
+		"total": "Number of the envelope's documents.",
+	})
 }
 
 type documentItem struct {
@@ -61,29 +122,54 @@ func (documentItem) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 func newListEnvelopeDocuments(d *Deps) (serverTool, error) {
-	return buildTool(d, toolSpec[envelopeIDInput, listDocumentsOutput]{
+	return buildTool(d, toolSpec[listDocumentsInput, listDocumentsOutput]{
 		name: "list_envelope_documents",
 		description: "Reads only. Lists an envelope's documents with id, name, type and page " +
-			"count, including the certificate of completion (document id certificate).",
+			"count, including the certificate of completion (document id certificate). " +
+			"Pages with page_size (at most 100) and next_cursor.",
 		readOnly:   true,
 		idempotent: true,
-		validate:   (*envelopeIDInput).validate,
-		envelopeID: func(in *envelopeIDInput) string { return in.EnvelopeID },
-		run: func(ctx context.Context, in *envelopeIDInput) (listDocumentsOutput, []content,
+		validate:   (*listDocumentsInput).validate,
+		envelopeID: func(in *listDocumentsInput) string { return in.EnvelopeID },
+		run: func(ctx context.Context, in *listDocumentsInput) (listDocumentsOutput, []content,
 			*ToolError) {
-			result, _, err := d.Docusign.Documents.List(ctx, in.EnvelopeID)
-			if err != nil {
-				return listDocumentsOutput{}, nil, fromDocusign(err, "envelope "+in.EnvelopeID,
-					d.Now())
-			}
-			out := listDocumentsOutput{EnvelopeID: in.EnvelopeID, Documents: []documentItem{}}
-			for _, doc := range result.EnvelopeDocuments {
-				out.Documents = append(out.Documents, documentItem{DocumentID: doc.DocumentID,
-					Name: doc.Name, Type: doc.Type, Pages: len(doc.Pages)})
-			}
-			return out, nil, nil
+			return listDocuments(ctx, d, in)
 		},
 	})
+}
+
+func listDocuments(ctx context.Context, d *Deps, in *listDocumentsInput) (listDocumentsOutput,
+	[]content, *ToolError) {
+	result, _, err := d.Docusign.Documents.List(ctx, in.EnvelopeID)
+	if err != nil {
+		return listDocumentsOutput{}, nil, fromDocusign(err, "envelope "+in.EnvelopeID, d.Now())
+	}
+	docs := result.EnvelopeDocuments
+	out := listDocumentsOutput{EnvelopeID: in.EnvelopeID, Documents: []documentItem{},
+		Total: len(docs)}
+	for _, doc := range docs[min(in.start, len(docs)):min(in.start+in.PageSize, len(docs))] {
+		out.Documents = append(out.Documents, documentItem{DocumentID: doc.DocumentID,
+			Name: doc.Name, Type: doc.Type, Pages: len(doc.Pages)})
+	}
+	cursor := func(next int) string {
+		raw, _ := json.Marshal(documentCursor{Start: next, EnvelopeID: in.EnvelopeID,
+			PageSize: in.PageSize})
+		return base64.RawURLEncoding.EncodeToString(raw)
+	}
+	all := out.Documents
+	keep := fitItems(d.resultBudget(), len(all), func(k int) []byte {
+		page := out
+		page.Documents = all[:k]
+		if in.start+k < len(docs) {
+			page.Truncated, page.NextCursor = true, cursor(in.start+k)
+		}
+		return mustJSON(page)
+	})
+	out.Documents = all[:keep]
+	if next := in.start + keep; next < len(docs) {
+		out.Truncated, out.NextCursor = true, cursor(next)
+	}
+	return out, nil, nil
 }
 
 type downloadInput struct {

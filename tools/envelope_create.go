@@ -181,20 +181,25 @@ func (customFieldInput) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 type createEnvelopeOutput struct {
-	EnvelopeID     string `json:"envelope_id"`
+	EnvelopeID     string `json:"envelope_id,omitempty"`
 	Status         string `json:"status"`
 	StatusAt       string `json:"status_at,omitempty"`
 	Source         string `json:"source"`
 	IdempotencyKey string `json:"idempotency_key"`
 	Replayed       bool   `json:"replayed"`
+	RetryAfter     int    `json:"retry_after,omitempty"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
 func (createEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
+		"envelope_id": "Envelope GUID. Missing while status is pending.",
 		"status": "Docusign's status when the envelope was created or found: sent or " +
-			"created, or a later status for an envelope found again.",
-		"status_at": "RFC 3339 time of the status.",
+			"created, or a later status for an envelope found again. pending means the " +
+			"create is still running: call again with the same idempotency_key and " +
+			"arguments after retry_after seconds to get the envelope.",
+		"retry_after": "Seconds to wait before calling again, when status is pending.",
+		"status_at":   "RFC 3339 time of the status.",
 		"idempotency_key": "The key this call used: the caller's idempotency_key, or the " +
 			"derived one. Pass it again to retry this call safely.",
 		"replayed": "True when the envelope was created by an earlier call with the same " +
@@ -226,7 +231,27 @@ func newCreateEnvelope(d *Deps) (serverTool, error) {
 			[]content, *ToolError) {
 			return createEnvelope(ctx, d, in)
 		},
+		pending: func(ctx context.Context, in *createEnvelopeInput) (createEnvelopeOutput,
+			bool) {
+			return pendingCreate(ctx, d, in)
+		},
 	})
+}
+
+// pendingCreate is the result of a create that outlives the call budget. It names the
+// idempotency key, so that the next call with it returns the envelope. Without an idempotency
+// store a later call cannot find the envelope, so there is no pending result.
+func pendingCreate(ctx context.Context, d *Deps, in *createEnvelopeInput) (
+	createEnvelopeOutput, bool) {
+	if _, ok := d.Store.(IdempotencyStore); !ok {
+		return createEnvelopeOutput{}, false
+	}
+	req, err := newIdempotencyRequest(ctx, in)
+	if err != nil {
+		return createEnvelopeOutput{}, false
+	}
+	return createEnvelopeOutput{Status: "pending", Source: in.Source, IdempotencyKey: req.key,
+		RetryAfter: pendingRetryAfter}, true
 }
 
 func validateCreate(in *createEnvelopeInput) *ToolError {

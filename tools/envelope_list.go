@@ -59,8 +59,9 @@ type listEnvelopesOutput struct {
 // JSONSchemaExtend adds property descriptions to the reflected schema.
 func (listEnvelopesOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
-		"truncated": "True when more envelopes match: call again with next_cursor.",
-		"total":     "Number of matching envelopes, as Docusign counts them.",
+		"truncated": "True when more envelopes match, or the page stopped at the last " +
+			"whole item within the result size budget: call again with next_cursor.",
+		"total": "Number of matching envelopes, as Docusign counts them.",
 	})
 }
 
@@ -224,7 +225,9 @@ func listEnvelopes(ctx context.Context, d *Deps, in *listEnvelopesInput) (listEn
 		return listEnvelopesOutput{}, nil, fromDocusign(err, "the envelope list", d.Now())
 	}
 	out := listEnvelopesOutput{Envelopes: []envelopeItem{}, Total: atoi(info.TotalSetSize)}
-	for _, env := range info.Envelopes {
+	// positions[i] is the offset in Docusign's page of out.Envelopes[i].
+	var positions []int
+	for i, env := range info.Envelopes {
 		// listStatusChanges may return envelopes whose status changed in the window but
 		// is not one of those asked for, so the status filter is applied again here.
 		if len(in.Status) > 0 && !slices.Contains(in.Status, env.Status) {
@@ -234,12 +237,29 @@ func listEnvelopes(ctx context.Context, d *Deps, in *listEnvelopesInput) (listEn
 			EnvelopeID: env.EnvelopeID, Status: env.Status, EmailSubject: env.EmailSubject,
 			SentAt: formatTime(env.SentDateTime), ChangedAt: formatTime(env.StatusChangedDateTime),
 		})
+		positions = append(positions, i)
 	}
 	next := in.start + len(info.Envelopes)
-	if len(info.Envelopes) > 0 && (next < out.Total || info.NextURI != "") {
-		out.Truncated = true
-		out.NextCursor = listCursor{Start: next, From: in.From, To: in.To, Status: in.Status,
+	more := len(info.Envelopes) > 0 && (next < out.Total || info.NextURI != "")
+	cursor := func(next int) string {
+		return listCursor{Start: next, From: in.From, To: in.To, Status: in.Status,
 			PageSize: in.PageSize}.encode()
+	}
+	all := out.Envelopes
+	keep := fitItems(d.resultBudget(), len(all), func(k int) []byte {
+		page := out
+		page.Envelopes = all[:k]
+		if k < len(all) || more {
+			page.Truncated, page.NextCursor = true, cursor(next)
+		}
+		return mustJSON(page)
+	})
+	if keep < len(all) {
+		out.Envelopes = all[:keep]
+		next, more = in.start+positions[keep], true
+	}
+	if more {
+		out.Truncated, out.NextCursor = true, cursor(next)
 	}
 	return out, nil, nil
 }

@@ -41,7 +41,8 @@ type listTemplatesOutput struct {
 // JSONSchemaExtend adds property descriptions to the reflected schema.
 func (listTemplatesOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
-		"truncated": "True when more templates match: call again with next_cursor.",
+		"truncated": "True when more templates match, or the page stopped at the last " +
+			"whole item within the result size budget: call again with next_cursor.",
 	})
 }
 
@@ -113,11 +114,27 @@ func listTemplates(ctx context.Context, d *Deps, in *listTemplatesInput) (listTe
 			Name: t.Name, Description: t.Description, LastModified: formatTime(t.LastModified)})
 	}
 	next := in.start + len(result.EnvelopeTemplates)
-	if len(result.EnvelopeTemplates) > 0 && (next < out.Total || result.NextURI != "") {
-		out.Truncated = true
+	more := len(result.EnvelopeTemplates) > 0 && (next < out.Total || result.NextURI != "")
+	cursor := func(next int) string {
 		raw, _ := json.Marshal(templateCursor{Start: next, Search: in.SearchText,
 			PageSize: in.PageSize})
-		out.NextCursor = base64.RawURLEncoding.EncodeToString(raw)
+		return base64.RawURLEncoding.EncodeToString(raw)
+	}
+	all := out.Templates
+	keep := fitItems(d.resultBudget(), len(all), func(k int) []byte {
+		page := out
+		page.Templates = all[:k]
+		if k < len(all) || more {
+			page.Truncated, page.NextCursor = true, cursor(next)
+		}
+		return mustJSON(page)
+	})
+	if keep < len(all) {
+		out.Templates = all[:keep]
+		next, more = in.start+keep, true
+	}
+	if more {
+		out.Truncated, out.NextCursor = true, cursor(next)
 	}
 	return out, nil, nil
 }

@@ -16,10 +16,6 @@ import (
 	"github.com/ys88io/docusign-mcp/policy"
 )
 
-// callBudget bounds one tool call. MCP clients time out after 60 seconds by default, so a call
-// must return well before that.
-const callBudget = 45 * time.Second
-
 type (
 	serverTool = server.ServerTool
 	content    = mcp.Content
@@ -43,6 +39,14 @@ type Options struct {
 	// IdempotencyWindow is how long create_envelope replays the result of a derived
 	// idempotency key. 0 means DefaultIdempotencyWindow.
 	IdempotencyWindow time.Duration
+	// CallBudget is how long a call may take before it answers. A read that runs out fails
+	// with a retryable error; a write goes on in the background and the call returns a
+	// pending result. 0 means DefaultCallBudget; at most MaxCallBudget.
+	CallBudget time.Duration
+	// ResultBudget is the max size in bytes of a result's JSON text. List tools stop at the
+	// last whole item that fits and return a cursor; other results over it fail with
+	// too_large. 0 means DefaultResultBudget; at least MinResultBudget.
+	ResultBudget int
 }
 
 // Deps are the tools' dependencies.
@@ -79,6 +83,9 @@ type toolSpec[In, Out any] struct {
 	envelopeID func(in *In) string
 	// run calls Docusign and shapes the output. extra content follows the JSON text item.
 	run func(ctx context.Context, in *In) (out Out, extra []mcp.Content, err *ToolError)
+	// pending returns the result of a write that outlived the call budget and goes on in the
+	// background, or false when there is none. Nil means the call fails with in_progress.
+	pending func(ctx context.Context, in *In) (out Out, ok bool)
 }
 
 // inventory lists every tool. changesDocusign marks the tools that Options.ReadOnly leaves out.
@@ -100,6 +107,9 @@ var inventory = []struct {
 // Tools returns the tools bound to deps, in a fixed order: all nine, or the six that do not
 // change Docusign state when deps.Options.ReadOnly is set.
 func Tools(deps Deps) ([]server.ServerTool, error) {
+	if err := checkOptions(deps.Options); err != nil {
+		return nil, err
+	}
 	d := deps.withDefaults()
 	tools := make([]server.ServerTool, 0, len(inventory))
 	for _, entry := range inventory {
@@ -178,7 +188,7 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 		}
 		var result *mcp.CallToolResult
 		if terr == nil {
-			result, terr = spec.act(ctx, in)
+			result, terr = spec.act(ctx, d, in)
 		}
 		d.logCall(ctx, spec.name, envelopeID, start, terr)
 		if terr != nil {
@@ -216,15 +226,18 @@ func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
 	}
 }
 
-func (spec toolSpec[In, Out]) act(ctx context.Context, in *In) (*mcp.CallToolResult, *ToolError) {
-	var cancel context.CancelFunc
+func (spec toolSpec[In, Out]) act(ctx context.Context, d *Deps, in *In) (*mcp.CallToolResult,
+	*ToolError) {
+	var out Out
+	var extra []mcp.Content
+	var terr *ToolError
 	if spec.write {
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), callBudget)
+		out, extra, terr = spec.runWrite(ctx, d, in)
 	} else {
-		ctx, cancel = context.WithTimeout(ctx, callBudget)
+		readCtx, cancel := context.WithTimeout(ctx, d.callBudget())
+		out, extra, terr = spec.run(readCtx, in)
+		cancel()
 	}
-	defer cancel()
-	out, extra, terr := spec.run(ctx, in)
 	if terr != nil {
 		return nil, terr
 	}
@@ -232,6 +245,11 @@ func (spec toolSpec[In, Out]) act(ctx context.Context, in *In) (*mcp.CallToolRes
 	if err != nil {
 		return nil, &ToolError{Code: CodeInternal, Message: "failed to encode the result",
 			cause: err}
+	}
+	if len(raw) > d.resultBudget() {
+		return nil, &ToolError{Code: CodeTooLarge, Message: fmt.Sprintf("the result is %d "+
+			"bytes, over this server's %d-byte result budget", len(raw), d.resultBudget()),
+			NextStep: "ask the server operator to raise the result budget"}
 	}
 	content := append([]mcp.Content{mcp.NewTextContent(string(raw))}, extra...)
 	return &mcp.CallToolResult{Content: content, StructuredContent: json.RawMessage(raw)}, nil
