@@ -71,6 +71,9 @@ type httpConfig struct {
 	AllowedOrigins []string
 	MaxBodyBytes   int64
 	SessionIdleTTL time.Duration
+	// SessionKey signs session ids. serve reads it from the data directory, so that ids
+	// survive a restart. Nil makes a key that lasts as long as the process.
+	SessionKey []byte
 }
 
 // serveFlags holds the raw flag and environment values before they are checked.

@@ -47,6 +47,9 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 		a.recordOwner("")
 		return serveStdio(ctx, a.mcp, env, logger)
 	}
+	if cfg.HTTP.SessionKey, err = ensureSessionKey(a.dataDir); err != nil {
+		return err
+	}
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
 		return err

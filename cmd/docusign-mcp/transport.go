@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,27 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// stdioWorkers is the number of tool calls the stdio transport runs at once. mcp-go's
-// default of 5 lets a few slow calls hold up every fast one behind them.
-const stdioWorkers = 16
-
 // shutdownTimeout bounds how long an HTTP server waits for running requests to end.
 const shutdownTimeout = 10 * time.Second
-
-// serveStdio serves s over stdin and stdout until stdin is closed or ctx is done.
-func serveStdio(ctx context.Context, s *server.MCPServer, env environment,
-	logger *slog.Logger) error {
-	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
-	server.WithWorkerPoolSize(stdioWorkers)(stdio)
-	logger.Info("serving MCP over stdio")
-	err := stdio.Listen(ctx, env.stdin, env.stdout)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("serve stdio: %w", err)
-	}
-	logger.Info("stdio transport stopped")
-	return nil
-}
 
 // httpServer is a streamable HTTP MCP endpoint at /mcp behind the Origin check and
 // the body size limit.
@@ -50,12 +31,21 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w: choose a free port with --http", cfg.Addr, err)
 	}
+	key := cfg.SessionKey
+	if key == nil {
+		// Without a key from the data directory, sessions end when the process does.
+		key = make([]byte, sessionKeySize)
+		_, _ = rand.Read(key)
+	}
+	ids := newSessionIDs(key)
 	streamable := server.NewStreamableHTTPServer(s,
+		server.WithSessionIdManagerResolver(ids),
 		server.WithSessionIdleTTL(cfg.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(logger))
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", requireAllowedOrigin(cfg.AllowedOrigins, logger,
-		limitBody(cfg.MaxBodyBytes, streamable)))
+		limitBody(cfg.MaxBodyBytes, dropSessionlessCancels(logger,
+			guardSessions(ids, logger, streamable)))))
 	return &httpServer{
 		mcp: streamable,
 		http: &http.Server{
