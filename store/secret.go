@@ -121,6 +121,15 @@ func (f *SecretFile) Delete(name string) bool {
 	return ok
 }
 
+// SetKey replaces the key that Save encrypts with, so the next Save re-encrypts the file.
+func (f *SecretFile) SetKey(key []byte) error {
+	if len(key) != 32 {
+		return fmt.Errorf("secrets key is %d bytes: use 32 bytes (64 hex characters)", len(key))
+	}
+	f.key = bytes.Clone(key)
+	return nil
+}
+
 // Save encrypts the secrets with a fresh nonce and replaces the file atomically, mode 0600.
 func (f *SecretFile) Save() error {
 	plain, err := json.Marshal(f.secrets)

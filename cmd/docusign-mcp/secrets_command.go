@@ -25,6 +25,7 @@ const secretsSummary = `Manage the encrypted secret file that can hold the Docus
   docusign-mcp secrets import --name NAME [--file PATH]   read the value from PATH or stdin
   docusign-mcp secrets list                               print the names, never the values
   docusign-mcp secrets delete --name NAME
+  docusign-mcp secrets rotate-key --new-key-file PATH      re-encrypt the secret file
   docusign-mcp secrets rotate-store-key --new-store-key-file PATH   re-encrypt the store
 
 The file is encrypted with its own AES-256 key, which must differ from the store key:
@@ -83,16 +84,16 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 			return err
 		}
 		return &usageError{msg: "docusign-mcp secrets: missing action: use import, list, " +
-			"delete or rotate-store-key"}
+			"delete, rotate-key or rotate-store-key"}
 	}
 	action, args := args[0], args[1:]
 	switch action {
-	case "import", "list", "delete":
+	case "import", "list", "delete", "rotate-key":
 	case "rotate-store-key":
 		return runRotateStoreKey(args, env)
 	default:
 		return &usageError{msg: fmt.Sprintf("docusign-mcp secrets: unknown action %q: use "+
-			"import, list, delete or rotate-store-key", action)}
+			"import, list, delete, rotate-key or rotate-store-key", action)}
 	}
 
 	fs := newFlagSet("secrets "+action, secretsSummary)
@@ -101,6 +102,8 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 	settings.keyFile.register(fs)
 	name := fs.String("name", "", "name of the secret, e.g. "+store.SecretPrivateKey)
 	file := fs.String("file", "", "file to import; default: read stdin")
+	newKeyFile := fs.String("new-key-file", "",
+		"rotate-key: file with the secret file's new key as 64 hex characters")
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
 	}
@@ -115,6 +118,9 @@ func runSecretsCommand(_ context.Context, args []string, env environment) error 
 		strings.TrimSpace(env.getenv(secretsKeyEnv)))
 	if problem != "" {
 		return &usageError{msg: "docusign-mcp secrets: " + problem}
+	}
+	if action == "rotate-key" {
+		return rotateSecretsKey(f, *newKeyFile, env)
 	}
 	return runSecretsAction(f, action, *name, *file, env)
 }

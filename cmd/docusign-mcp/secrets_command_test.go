@@ -231,3 +231,37 @@ func TestRotateStoreKeyCommand(t *testing.T) {
 	}
 	s.Close()
 }
+
+func TestSecretsRotateKey(t *testing.T) {
+	dir, pemPath, secretsKeyPath, newKeyPath := secretFixture(t)
+	file := filepath.Join(dir, "secrets.enc")
+	run := func(keyPath string, args ...string) (int, string) {
+		env, _, stderr := testEnv(map[string]string{secretsFileEnv: file,
+			secretsKeyFileEnv: keyPath})
+		code := runMain(t.Context(), append([]string{"secrets"}, args...), env)
+		return code, stderr.String()
+	}
+	if code, stderr := run(secretsKeyPath, "import", "--name", store.SecretPrivateKey,
+		"--file", pemPath); code != exitOK {
+		t.Fatalf("import: exit %d, stderr %s", code, stderr)
+	}
+	if code, stderr := run(secretsKeyPath, "rotate-key"); code != exitUsage ||
+		!strings.Contains(stderr, "--new-key-file is missing") {
+		t.Errorf("rotate-key without a new key: exit %d, stderr %q", code, stderr)
+	}
+	if code, stderr := run(secretsKeyPath, "rotate-key", "--new-key-file",
+		newKeyPath); code != exitOK {
+		t.Fatalf("rotate-key: exit %d, stderr %s", code, stderr)
+	}
+	if code, stderr := run(secretsKeyPath, "list"); code != exitUsage ||
+		!strings.Contains(stderr, "wrong secrets key") {
+		t.Errorf("list with the old key: exit %d, stderr %q; want wrong secrets key",
+			code, stderr)
+	}
+	env, stdout, stderr := testEnv(map[string]string{secretsFileEnv: file,
+		secretsKeyFileEnv: newKeyPath})
+	if code := runMain(t.Context(), []string{"secrets", "list"}, env); code != exitOK ||
+		stdout.String() != store.SecretPrivateKey+"\n" {
+		t.Errorf("list with the new key: exit %d, output %q, stderr %s", code, stdout, stderr)
+	}
+}

@@ -84,3 +84,24 @@ func rotationKeys(oldKey envSetting, oldHex, newKeyFile string) ([]byte, []byte,
 	}
 	return old, next, problems
 }
+
+// rotateSecretsKey re-encrypts the open secret file under the key in newKeyFile.
+func rotateSecretsKey(f *store.SecretFile, newKeyFile string, env environment) error {
+	if newKeyFile == "" {
+		return &usageError{msg: "docusign-mcp secrets rotate-key: --new-key-file is " +
+			"missing: create a key with 'openssl rand -hex 32 > new-secrets.key'"}
+	}
+	key, problem := readStoreKey(newKeyFile)
+	if problem != "" {
+		return &usageError{msg: "docusign-mcp secrets rotate-key: --new-key-file " + problem}
+	}
+	if err := f.SetKey(key); err != nil {
+		return err
+	}
+	if err := f.Save(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "secret file now opens with the key in %s: point %s at it\n",
+		newKeyFile, secretsKeyFileEnv)
+	return nil
+}
