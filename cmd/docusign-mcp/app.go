@@ -144,6 +144,7 @@ func (a *app) docusignConfig(cfg serveConfig, keys secrets) (docusign.Config, er
 			AuthServer:     cfg.Docusign.AuthServer,
 			AccountID:      cfg.Docusign.AccountID,
 			RedirectURI:    cfg.Docusign.RedirectURI,
+			RootCAs:        cfg.Docusign.RootCAs,
 		}, nil
 	}
 	sim, err := docusigntest.Start(docusigntest.Options{
@@ -181,11 +182,14 @@ func (a *app) prepareDataDir(cfg *serveConfig) ([]byte, error) {
 		})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w: set --data-dir to a writable "+
-			"directory", cfg.DataDir, err)
+		return nil, fmt.Errorf("create data directory %s: %w: set DOCUSIGN_MCP_DATA_DIR "+
+			"(--data-dir) to a directory you can write", cfg.DataDir, err)
 	}
 	if !cfg.Simulator {
 		return nil, nil
+	}
+	if err := checkSimulatorDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	return ensureStoreKey(cfg.DataDir)
 }

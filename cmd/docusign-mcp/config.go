@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"net"
@@ -53,6 +54,9 @@ type serveConfig struct {
 	ExportDir           string // optional directory that receives a copy of each download
 	ReadOnly            bool   // allow only the tools annotated read-only
 	HTTP                httpConfig
+	// Warnings are settings that serve accepts but ignores or finds risky. serve logs them
+	// once its logger exists.
+	Warnings []string
 }
 
 // docusignConfig is the JWT Grant configuration of a real Docusign account.
@@ -63,6 +67,12 @@ type docusignConfig struct {
 	AuthServer     string
 	AccountID      string
 	RedirectURI    string
+	// CAFile is a PEM file of certificate authorities trusted in addition to the system
+	// roots, such as the certificate of a simulator started with 'sim --tls'.
+	CAFile string
+	// RootCAs is the system roots plus CAFile's certificates, nil without CAFile. serve
+	// fills it after reading the file.
+	RootCAs *x509.CertPool
 }
 
 // httpConfig configures the streamable HTTP transport. An empty Addr selects stdio.
@@ -83,6 +93,7 @@ type serveFlags struct {
 	simulator, readOnly                 *bool
 	integrationKey, userID, privateKey  envSetting
 	authServer, accountID, redirectURI  envSetting
+	caFile                              envSetting
 	dataDir, storeKeyFile               envSetting
 	retention, matterField              envSetting
 	upkeepInterval                      *time.Duration
@@ -93,8 +104,10 @@ type serveFlags struct {
 }
 
 const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp
-with --http. Flags win over the environment variables named in their help. With --simulator,
-serve uses an embedded Docusign simulator and needs no account or key files.`
+with --http. Flags win over the environment variables named in their help.
+
+With --simulator, serve uses an embedded Docusign simulator and needs no account
+or key files: try 'docusign-mcp serve --simulator'.`
 
 func newServeFlags() *serveFlags {
 	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}
@@ -111,6 +124,9 @@ func newServeFlags() *serveFlags {
 		usage: "account ID GUID; default: the user's default account"}
 	f.redirectURI = envSetting{flag: "redirect-uri", env: "DOCUSIGN_REDIRECT_URI",
 		usage: "redirect URI registered for the integration key, used in consent URLs"}
+	f.caFile = envSetting{flag: "ca-file", env: "DOCUSIGN_CA_FILE",
+		usage: "PEM file of certificate authorities to trust in addition to the system " +
+			"roots, such as the ca.pem of 'docusign-mcp sim --tls'"}
 	f.dataDir = envSetting{flag: "data-dir", env: "DOCUSIGN_MCP_DATA_DIR",
 		usage: "directory of the document store; default: a per-user data directory, " +
 			"or a temporary one with --simulator"}
@@ -157,7 +173,7 @@ func (f *serveFlags) addStoreSettings() {
 
 func (f *serveFlags) settings() []*envSetting {
 	return []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
-		&f.accountID, &f.redirectURI, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField,
+		&f.accountID, &f.redirectURI, &f.caFile, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField,
 		&f.secretFiles.file, &f.secretFiles.keyFile}
 }
 
@@ -178,7 +194,40 @@ func parseServeConfig(args []string, env environment) (serveConfig, []string, er
 		f.dataDir.value = ""
 	}
 	cfg, problems := f.check(env.getenv)
+	problems = append(problems, f.checkPaths()...)
+	if *f.simulator {
+		cfg.Warnings = f.ignoredBySimulator()
+	}
 	return cfg, problems, nil
+}
+
+// checkPaths rejects file and directory settings that start with ~, because only a shell
+// expands it, and serve would look for a directory named "~".
+func (f *serveFlags) checkPaths() []string {
+	var problems []string
+	for _, s := range []*envSetting{&f.privateKey, &f.caFile, &f.dataDir, &f.storeKeyFile,
+		&f.secretFiles.file, &f.secretFiles.keyFile} {
+		if strings.HasPrefix(s.value, "~") {
+			problems = append(problems, fmt.Sprintf("%s %q starts with ~, which serve does "+
+				"not expand: use an absolute path such as $HOME%s", s.name(),
+				truncate(s.value, 80), strings.TrimPrefix(s.value, "~")))
+		}
+	}
+	return problems
+}
+
+// ignoredBySimulator returns a warning for each Docusign account flag given together with
+// --simulator, which takes its credentials from the embedded simulator instead.
+func (f *serveFlags) ignoredBySimulator() []string {
+	var warnings []string
+	for _, s := range []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
+		&f.accountID, &f.redirectURI, &f.caFile, &f.storeKeyFile} {
+		if flagWasSet(f.fs, s.flag) {
+			warnings = append(warnings, "--"+s.flag+" is ignored with --simulator, which "+
+				"uses the embedded simulator's account: drop one of the two flags")
+		}
+	}
+	return warnings
 }
 
 // check validates the raw values and builds the configuration.
@@ -241,6 +290,10 @@ func (f *serveFlags) checkDocusign(haveSecretFile bool) (docusignConfig, []strin
 	}
 	add(requireGUID(&f.integrationKey, "the integration key shown in Apps and Keys"))
 	add(requireGUID(&f.userID, "the user ID GUID shown in Apps and Keys (not an email)"))
+	if f.integrationKey.value == "" && f.userID.value == "" {
+		add("no Docusign account is configured: follow the README's account set-up, or " +
+			"try the server without an account with 'docusign-mcp serve --simulator'")
+	}
 	if f.privateKey.value == "" && !haveSecretFile {
 		add(f.privateKey.name() + " is missing: set it to the PEM file of the RSA key " +
 			"pair generated for the integration key, or import the key into the secret " +
@@ -257,6 +310,7 @@ func (f *serveFlags) checkDocusign(haveSecretFile bool) (docusignConfig, []strin
 		AuthServer:     authServer,
 		AccountID:      f.accountID.value,
 		RedirectURI:    f.redirectURI.value,
+		CAFile:         f.caFile.value,
 	}, problems
 }
 
@@ -296,6 +350,9 @@ func requireGUID(s *envSetting, hint string) string {
 	switch {
 	case s.value == "":
 		return s.name() + " is missing: set it to " + hint
+	case strings.Contains(s.value, "@"):
+		// An email address is personal data, so the message does not repeat it.
+		return fmt.Sprintf("%s is an email address, not a GUID: set it to %s", s.name(), hint)
 	case !guidPattern.MatchString(s.value):
 		return fmt.Sprintf("%s %q is not a GUID: set it to %s", s.name(),
 			truncate(s.value, 60), hint)

@@ -199,6 +199,7 @@ func TestParseServeConfigProblems(t *testing.T) {
 			want: []string{
 				"DOCUSIGN_INTEGRATION_KEY (--integration-key) is missing",
 				"DOCUSIGN_USER_ID (--user-id) is missing",
+				"no Docusign account is configured",
 				"DOCUSIGN_PRIVATE_KEY_FILE (--private-key-file) is missing",
 				"DOCUSIGN_MCP_STORE_KEY_FILE (--store-key-file) is missing",
 			},
@@ -206,7 +207,7 @@ func TestParseServeConfigProblems(t *testing.T) {
 		{
 			name: "email as user id",
 			vars: with(realAccountVars(), "DOCUSIGN_USER_ID", "ada@example.com"),
-			want: []string{`DOCUSIGN_USER_ID (--user-id) "ada@example.com" is not a GUID`},
+			want: []string{`DOCUSIGN_USER_ID (--user-id) is an email address, not a GUID`},
 		},
 		{
 			name: "plain http auth server",

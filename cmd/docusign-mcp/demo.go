@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -120,4 +124,21 @@ func connectHTTPClient(ctx context.Context, url string) (*client.Client, error) 
 		return nil, fmt.Errorf("initialize MCP session at %s: %w", url, err)
 	}
 	return c, nil
+}
+
+// checkSimulatorDataDir rejects a data directory that contains a store but no store.key,
+// such as the data directory of a serve for a real account. Simulator runs generate
+// store.key, and a new key could not open that store.
+func checkSimulatorDataDir(dir string) error {
+	_, keyErr := os.Stat(filepath.Join(dir, "store.key"))
+	if !errors.Is(keyErr, fs.ErrNotExist) {
+		return nil
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "store"))
+	if err != nil || len(entries) == 0 {
+		return nil
+	}
+	return fmt.Errorf("data directory %s contains a store but no store.key, so a simulator "+
+		"run cannot open it: give --data-dir a new or empty directory, or one that an "+
+		"earlier simulator run created", dir)
 }

@@ -124,6 +124,10 @@ func checkPrivateKey(data []byte, source string) ([]byte, string) {
 	if block == nil {
 		return nil, fmt.Sprintf("%s contains no PEM block: %s", source, fix)
 	}
+	if what := describePEMBlock(block); what != "" {
+		return nil, fmt.Sprintf("%s contains %s (PEM type %s), but JWT Grant needs an RSA "+
+			"private key: %s", source, what, block.Type, fix)
+	}
 	if strings.Contains(block.Type, "ENCRYPTED") || block.Headers["Proc-Type"] != "" {
 		return nil, fmt.Sprintf("%s is an encrypted key: decrypt it with "+
 			"'openssl pkey -in KEY -out KEY.pem'", source)
@@ -136,7 +140,8 @@ func checkPrivateKey(data []byte, source string) ([]byte, string) {
 		return nil, fmt.Sprintf("%s is not a PKCS#1 or PKCS#8 private key: %s", source, fix)
 	}
 	if _, ok := key.(*rsa.PrivateKey); !ok {
-		return nil, fmt.Sprintf("%s holds a %T, not an RSA key: %s", source, key, fix)
+		return nil, fmt.Sprintf("%s contains a %T, not an RSA key, and JWT Grant needs an "+
+			"RSA private key: %s", source, key, fix)
 	}
 	return data, ""
 }
@@ -168,6 +173,9 @@ func readKeyFile(path string) ([]byte, string) {
 		return nil, fmt.Sprintf("%q cannot be opened: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return nil, fmt.Sprintf("%q is a directory: set the path of the file inside it", path)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	switch {
 	case err != nil:

@@ -16,10 +16,21 @@ func runServeCommand(ctx context.Context, args []string, env environment) error 
 		return err
 	}
 	keys, fileProblems := loadSecrets(cfg)
-	if err := problemsError("serve", append(problems, fileProblems...)); err != nil {
+	problems = append(problems, fileProblems...)
+	if !cfg.Simulator {
+		var caProblem string
+		cfg.Docusign.RootCAs, caProblem = loadRootCAs(cfg.Docusign.CAFile)
+		if caProblem != "" {
+			problems = append(problems, caProblem)
+		}
+	}
+	if err := problemsError("serve", problems); err != nil {
 		return err
 	}
 	logger := newLogger(env.stderr, cfg.Log)
+	for _, w := range append(cfg.Warnings, keyFileWarnings(cfg)...) {
+		logger.Warn(w)
+	}
 	return runServe(ctx, cfg, keys, env, logger)
 }
 
@@ -28,7 +39,8 @@ func runServeCommand(ctx context.Context, args []string, env environment) error 
 func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environment,
 	logger *slog.Logger) error {
 	logger.Info("starting docusign-mcp", "version", buildVersion(), "simulator", cfg.Simulator)
-	if !cfg.Simulator && cfg.Docusign.RedirectURI == "" {
+	// A local simulator grants consent itself, so it needs no redirect URI.
+	if !cfg.Simulator && cfg.Docusign.RedirectURI == "" && !isLocalAuthServer(cfg.Docusign) {
 		logger.Warn("DOCUSIGN_REDIRECT_URI is not set, so consent URLs in consent_required " +
 			"errors lack the redirect_uri that Docusign requires")
 	}

@@ -29,10 +29,12 @@ writes credentials files that 'serve' and Docusign SDKs can use:
   credentials.json     ids, URLs and the key path, for SDK clients
   private-key.pem      the integration key's RSA private key
   store.key            an encryption key for serve's document store
-  ca.pem               with --tls, the certificate to trust (NODE_EXTRA_CA_CERTS)
+  ca.pem               with --tls, the certificate to trust (DOCUSIGN_CA_FILE for
+                       serve, NODE_EXTRA_CA_CERTS for Node.js)
 
-Docusign's SDKs call the OAuth server over https only, so they need --tls. serve
-cannot verify the self-signed certificate, so point serve at a simulator without it.`
+The simulator keeps envelopes in memory, so they last only while this process runs.
+Give --addr a fixed port to keep the URLs in the files valid across restarts.
+Docusign's SDKs call the OAuth server over https only, so they need --tls.`
 
 // parseSimConfig parses the sim flags and returns one message per problem.
 func parseSimConfig(args []string, env environment) (simConfig, []string, error) {
@@ -84,12 +86,12 @@ func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.L
 			return fmt.Errorf("create credentials directory: %w", err)
 		}
 	}
+	logger.Info("simulator started", "url", sim.URL, "dir", dir)
 	files, err := writeSimCredentials(dir, sim.Credentials(), sim.CertificatePEM())
 	if err != nil {
 		return err
 	}
 	printSimBanner(stdout, sim.URL, files)
-	logger.Info("simulator started", "url", sim.URL, "dir", dir)
 	<-ctx.Done()
 	logger.Info("simulator stopped")
 	return nil
@@ -125,7 +127,8 @@ func writeSimCredentials(dir string, c docusigntest.Credentials, certPEM []byte)
 		DataDir:         filepath.Join(dir, "data"),
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return f, fmt.Errorf("create credentials directory: %w", err)
+		return f, fmt.Errorf("create credentials directory %s: %w: set --dir to a directory "+
+			"you can write, or leave it out for a new temporary one", dir, err)
 	}
 	if err := os.WriteFile(f.PrivateKey, c.PrivateKeyPEM, 0o600); err != nil {
 		return f, fmt.Errorf("write private key: %w", err)
@@ -160,7 +163,8 @@ func writeSimCredentials(dir string, c docusigntest.Credentials, certPEM []byte)
 		"DOCUSIGN_MCP_DATA_DIR=" + shellQuote(f.DataDir),
 	}
 	if f.Certificate != "" {
-		env = append(env, "NODE_EXTRA_CA_CERTS="+shellQuote(f.Certificate))
+		env = append(env, "DOCUSIGN_CA_FILE="+shellQuote(f.Certificate),
+			"NODE_EXTRA_CA_CERTS="+shellQuote(f.Certificate))
 	}
 	text := strings.Join(env, "\n") + "\n"
 	if err := os.WriteFile(f.EnvFile, []byte(text), 0o600); err != nil {
@@ -174,7 +178,7 @@ func printSimBanner(w io.Writer, url string, f simFiles) {
 	fmt.Fprintf(w, `Docusign simulator running at %[1]s
   OAuth server:   %[1]s  (/oauth/token, /oauth/userinfo)
   REST base:      %[1]s/restapi
-  signer control: %[1]s/sim/
+  control API:    %[1]s/sim/  (e.g. POST %[1]s/sim/envelopes/ENVELOPE_ID/sign-all)
 Credentials:
   environment:    %[2]s
   JSON:           %[3]s
@@ -182,13 +186,12 @@ Credentials:
   store key:      %[5]s
 `, url, f.EnvFile, f.CredentialsJSON, f.PrivateKey, f.StoreKey)
 	if f.Certificate != "" {
-		fmt.Fprintf(w, "  certificate:    %s\nTrust it in Node.js SDK clients:\n"+
-			"  NODE_EXTRA_CA_CERTS=%s\n", f.Certificate, shellQuote(f.Certificate))
-	} else {
-		fmt.Fprintf(w, "Point serve at it:\n  set -a; . %s; set +a; docusign-mcp serve\n",
-			shellQuote(f.EnvFile))
+		fmt.Fprintf(w, "  certificate:    %s  (DOCUSIGN_CA_FILE, NODE_EXTRA_CA_CERTS)\n",
+			f.Certificate)
 	}
-	fmt.Fprintln(w, "Stop with Ctrl-C.")
+	fmt.Fprintf(w, "Point serve at it:\n  set -a; . %s; set +a; docusign-mcp serve\n",
+		shellQuote(f.EnvFile))
+	fmt.Fprintln(w, "Envelopes live in memory until this process stops. Stop with Ctrl-C.")
 }
 
 // shellQuote quotes s for a POSIX shell when it contains anything but safe characters.
