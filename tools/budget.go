@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	// DefaultCallBudget is how long a tool call may take before it answers. MCP clients time
-	// out after 60 seconds by default, so a call must answer well before that.
+	// DefaultCallBudget is how long a tool call may run before it returns. MCP clients time
+	// out after 60 seconds by default, so a call must return well before that.
 	DefaultCallBudget = 45 * time.Second
 	// MaxCallBudget is the largest CallBudget that Tools accepts.
 	MaxCallBudget = 59 * time.Second
@@ -20,10 +20,10 @@ const (
 	// MinResultBudget is the smallest ResultBudget that Tools accepts. It fits one list item
 	// of any tool, so that paging always moves forward.
 	MinResultBudget = 4 << 10
-	// writeDeadline bounds a Docusign write that runs on after its call answered. It is longer
+	// writeDeadline bounds a Docusign write that runs on after its call returned. It is longer
 	// than the Docusign client's 60-second retry budget, so the client gives up first.
 	writeDeadline = 3 * time.Minute
-	// pendingRetryAfter is how many seconds a pending result asks the agent to wait.
+	// pendingRetryAfter is the wait in seconds that a pending result names.
 	pendingRetryAfter = 10
 )
 
@@ -54,7 +54,7 @@ func (d *Deps) resultBudget() int {
 	return DefaultResultBudget
 }
 
-// runOutcome is what spec.run returned.
+// runOutcome is the return values of spec.run.
 type runOutcome[Out any] struct {
 	out   Out
 	extra []mcp.Content
@@ -94,7 +94,7 @@ func (spec toolSpec[In, Out]) runWrite(ctx context.Context, d *Deps, in *In) (Ou
 		if r.terr != nil {
 			attrs = append(attrs, "code", r.terr.Code, "message", r.terr.Message)
 		}
-		d.Logger.Info("write finished after its call answered", attrs...)
+		d.Logger.Info("write finished after its call returned", attrs...)
 	}()
 	if hasPending {
 		return pendingOut, nil, nil
@@ -114,7 +114,7 @@ func fitItems(budget, n int, encode func(k int) []byte) int {
 	if n == 0 || len(encode(n)) <= budget {
 		return n
 	}
-	// The answer is in [lo, hi]: encode(hi+1) is over budget, and lo is 1 or fits.
+	// The result is in [lo, hi]: encode(hi+1) is over budget, and lo is 1 or fits.
 	lo, hi := 1, n-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2

@@ -76,6 +76,7 @@ func TestListEnvelopesPagesWithinBudget(t *testing.T) {
 	if len(want) != 500 {
 		t.Fatalf("seeded %d envelopes, want 500", len(want))
 	}
+
 	c := h.stdioClient(t)
 	seen := map[string]int{}
 	args := map[string]any{"page_size": 100, "from": "2000-01-01T00:00:00Z"}
@@ -105,6 +106,7 @@ func TestListEnvelopesPagesWithinBudget(t *testing.T) {
 		}
 		args = map[string]any{"cursor": out.NextCursor}
 	}
+
 	if len(seen) != len(want) {
 		t.Errorf("paging returned %d distinct envelopes, want %d", len(seen), len(want))
 	}
@@ -126,6 +128,7 @@ func TestCreatePendingPastCallBudget(t *testing.T) {
 	h := newHarness(t, func(d *Deps) { d.Options.CallBudget = budget })
 	h.sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope,
 		Delay: 3 * budget})
+
 	c := h.stdioClient(t)
 	args := documentsEnvelope(t, "sent")
 	args["idempotency_key"] = "budget-test-1"
