@@ -2,11 +2,12 @@
 // return, with the TypeScript MCP SDK's client (the one MCP Inspector uses), and prints one
 // JSON line per case: {"tool","want","got","ok","detail"}.
 //
-// Usage: node ts_contract.mjs MCP_URL READ_ONLY_MCP_URL SIM_URL ARGS_FILE
+// Usage: node ts_contract.mjs MCP_URL READ_ONLY_MCP_URL SIM_URL ARGS_FILE ERA
 //   MCP_URL            streamable HTTP endpoint of 'serve' pointed at SIM_URL
 //   READ_ONLY_MCP_URL  the same with --read-only, whose policy denies write tools
 //   SIM_URL            origin of the standalone simulator, for its /sim/ control API
 //   ARGS_FILE          JSON arguments of a create_envelope that succeeds
+//   ERA                legacy (2025 revisions: initialize, sessions) or modern (2026-07-28)
 // The SDK is loaded from NODE_PATH, the node_modules directory of .ci/tools.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 const require = createRequire(join(process.env.NODE_PATH ?? '', 'noop.js'));
 const { Client, StreamableHTTPClientTransport } = require('@modelcontextprotocol/client');
 
-const [mcpURL, readOnlyURL, simURL, argsFile] = process.argv.slice(2);
+const [mcpURL, readOnlyURL, simURL, argsFile, era] = process.argv.slice(2);
 const createArgs = JSON.parse(readFileSync(argsFile, 'utf8'));
 const unknownEnvelope = () =>
   `00000000-0000-4000-8000-${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
@@ -23,7 +24,10 @@ const unknownTemplate = '00000000-0000-4000-8000-00000000beef';
 let failures = 0;
 
 async function connect(url) {
-  const client = new Client({ name: 'docusign-mcp-contract', version: '1.0.0' });
+  const versionNegotiation = era === 'modern' ? { mode: { pin: '2026-07-28' } }
+    : { mode: 'legacy' };
+  const client = new Client({ name: 'docusign-mcp-contract', version: '1.0.0' },
+    { versionNegotiation });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
@@ -54,7 +58,7 @@ async function call(client, name, args) {
 }
 
 // expectError checks that the result is a tool error whose only content is one compact JSON
-// line with the wanted code, and no structuredContent.
+// line with the expected code, and no structuredContent.
 function expectError(tool, want, res) {
   if (res.thrown) return report(tool, want, 'thrown', false, res.thrown);
   const text = res.content?.[0]?.text ?? '';
@@ -174,10 +178,19 @@ async function main() {
   expectError('create_envelope', 'idempotency_conflict', await call(client, 'create_envelope',
     { ...createArgs, email_subject: 'Another subject', idempotency_key: 'contract-sent' }));
 
-  // The read-only server's policy denies the tools that write.
+  // The read-only server's policy denies the tools that write. The server may also hide them
+  // from tools/list, and then a call must fail as an unknown tool (-32602), not silently.
+  const listed = new Set((await readOnly.listTools()).tools.map((tool) => tool.name));
   for (const tool of ['create_envelope', 'void_envelope', 'resend_envelope',
     'download_document']) {
-    expectError(tool, 'policy_denied', await call(readOnly, tool, tools[tool].args()));
+    const res = await call(readOnly, tool, tools[tool].args());
+    if (listed.has(tool)) {
+      expectError(tool, 'policy_denied', res);
+      continue;
+    }
+    const hidden = String(res.thrown ?? '').startsWith('-32602');
+    report(tool, 'policy_denied', hidden ? 'hidden' : 'called', hidden,
+      hidden ? 'hidden from tools/list and rejected as unknown' : JSON.stringify(res));
   }
 
   // Every tool once more without faults: success results pass the SDK's schema check.
@@ -188,7 +201,7 @@ async function main() {
   }
 
   // Consent loss, last: the simulator's clock moves past the access token's expiry, so the
-  // server asks for a new token, and the token endpoint reports consent_required. The moved
+  // server requests a new token, and the token endpoint reports consent_required. The moved
   // clock also makes the simulator reject the server's JWT assertions as too old, so no
   // case that needs a token can follow.
   await sim('POST', '/sim/clock/advance', { seconds: 7200 });

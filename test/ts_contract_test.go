@@ -20,10 +20,12 @@ type contractCase struct {
 }
 
 // wantContractCases lists, by tool, every typed error code that the contract run must
-// drive the tool through. A success case per tool is checked too. Not listed: in_progress
-// (a void or resend still running after the 45-second call budget), too_large (a document
-// over 64 MiB, or a result over the result budget, which serve does not let a test lower)
-// and internal (a bug); Go tests in tools/ cover the first two.
+// drive the tool through, and a success case per tool is checked too. Three codes are not
+// listed. in_progress needs a void or resend still running after the 45-second call
+// budget. too_large needs a document over 64 MiB, or a result over the result budget,
+// which serve does not let a test lower. Go tests in tools/ cover both. internal is a bug.
+// A policy_denied case also passes when the read-only server hides the tool from
+// tools/list and rejects its call as an unknown tool.
 var wantContractCases = map[string][]string{
 	"create_envelope": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
 		"outcome_unknown", "consent_required", "idempotency_conflict", "policy_denied"},
@@ -49,9 +51,18 @@ var wantContractCases = map[string][]string{
 // every tool of 'serve --http' through every typed error, against a standalone simulator
 // whose /sim/faults API injects rate limits, 5xx responses, denials and consent loss. It
 // checks that each error arrives as one JSON line with the wanted code and no
-// structuredContent, and that success results pass the SDK's output schema check.
+// structuredContent, and that success results pass the SDK's output schema check. It runs
+// once per protocol era: the 2025 revisions and 2026-07-28.
 func TestTypeScriptClientContract(t *testing.T) {
 	tools := requireNodeTools(t)
+	for _, era := range []string{"legacy", "modern"} {
+		t.Run(era, func(t *testing.T) { runContract(t, tools, era) })
+	}
+}
+
+// runContract runs ts_contract.mjs in era against a new simulator and two servers, because
+// the consent cases move the simulator's clock for good.
+func runContract(t *testing.T, tools nodeTools, era string) {
 	dir := t.TempDir()
 	sim := startBinary(t, nil, "sim", "--dir", dir, "--log-format", "json")
 	simURL := sim.waitForLogField(t, "simulator started", "url")
@@ -76,7 +87,7 @@ func TestTypeScriptClientContract(t *testing.T) {
 	}
 	script := filepath.Join(repoRoot(), "test", "ts_contract.mjs")
 	stdout, stderr, code := runCommand(t, 5*time.Minute, tools.env(t), tools.node, script,
-		mcpURL, readOnlyURL, simURL, argsFile)
+		mcpURL, readOnlyURL, simURL, argsFile, era)
 	if code == 2 || strings.TrimSpace(stdout) == "" {
 		t.Fatalf("contract script exited with %d\nstderr:\n%s", code, stderr)
 	}
