@@ -69,7 +69,24 @@ func seedEnvelopes(t *testing.T, h *harness, n int) map[string]bool {
 }
 
 func TestListEnvelopesPagesWithinBudget(t *testing.T) {
-	const budget = MinResultBudget
+	tests := []struct {
+		name   string
+		budget int
+		// wantBudgetStop is whether some page must stop at the budget before page_size.
+		wantBudgetStop bool
+	}{
+		{name: "default budget", budget: DefaultResultBudget},
+		{name: "min budget", budget: MinResultBudget, wantBudgetStop: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkPagingWithin(t, tt.budget, tt.wantBudgetStop)
+		})
+	}
+}
+
+// checkPagingWithin seeds 500 envelopes and pages through them at budget.
+func checkPagingWithin(t *testing.T, budget int, wantBudgetStop bool) {
 	h := newHarnessWithSim(t, docusigntest.Options{HourlyLimit: 100000, BurstLimit: 100000},
 		docusign.RetryPolicy{}, func(d *Deps) { d.Options.ResultBudget = budget })
 	want := seedEnvelopes(t, h, 500)
@@ -118,8 +135,56 @@ func TestListEnvelopesPagesWithinBudget(t *testing.T) {
 			t.Errorf("envelope %s was returned but not seeded", id)
 		}
 	}
-	if budgetStops == 0 {
-		t.Errorf("no page stopped at the byte budget, so the test did not exercise it")
+	if gotStop := budgetStops > 0; gotStop != wantBudgetStop {
+		t.Errorf("%d pages stopped at the byte budget, want some: %v", budgetStops,
+			wantBudgetStop)
+	}
+}
+
+func TestFitItems(t *testing.T) {
+	// Each item encodes to 10 bytes, around a 2-byte frame.
+	encode := func(k int) []byte { return make([]byte, 2+10*k) }
+	tests := []struct {
+		name   string
+		budget int
+		n      int
+		want   int
+	}{
+		{name: "empty list", budget: 100, n: 0, want: 0},
+		{name: "all fit", budget: 100, n: 9, want: 9},
+		{name: "exact fit", budget: 52, n: 9, want: 5},
+		{name: "one byte short", budget: 51, n: 9, want: 4},
+		{name: "first item too big", budget: 5, n: 3, want: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fitItems(tt.budget, tt.n, encode); got != tt.want {
+				t.Errorf("fitItems(%d, %d) = %d, want %d", tt.budget, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGetTemplateOverBudgetTooLarge(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.Options.ResultBudget = MinResultBudget })
+	var roles []docusigntest.TemplateRole
+	for i := range 60 {
+		roles = append(roles, docusigntest.TemplateRole{
+			RoleName:    fmt.Sprintf("Signer role number %02d with a long descriptive name", i),
+			RecipientID: fmt.Sprint(i + 1), RoutingOrder: 1})
+	}
+	id, err := h.sim.AddTemplate(docusigntest.Template{Name: "Many roles", Roles: roles,
+		Documents: []docusigntest.TemplateDocument{{ID: "1", Name: "Form",
+			Content: []byte(testPDF)}}})
+	if err != nil {
+		t.Fatalf("AddTemplate failed: %v", err)
+	}
+
+	c := h.stdioClient(t)
+	body := mustFail(t, callTool(t, c, "get_template", map[string]any{"template_id": id}))
+	if body.Code != CodeTooLarge {
+		t.Errorf("code = %s (%s), want too_large for a result over the budget", body.Code,
+			body.Message)
 	}
 }
 
