@@ -15,6 +15,11 @@ const DefaultPrincipal = "local"
 // Wildcard in a principal's tool list allows every tool.
 const Wildcard = "*"
 
+// RuleReadOnly is the Decision.Rule of a denial because the principal is in
+// Config.ReadOnlyPrincipals and the tool is not read-only. The command line sets that list
+// with --read-only.
+const RuleReadOnly = "read_only_principals"
+
 // Request describes one tool call to decide on.
 type Request struct {
 	// Principal is the authenticated caller, such as a user or agent id.
@@ -85,8 +90,8 @@ func (s *Static) Decide(_ context.Context, req Request) (Decision, error) {
 			req.Tool, req.Principal), Rule: rule}, nil
 	}
 	if !req.ReadOnly && slices.Contains(s.cfg.ReadOnlyPrincipals, req.Principal) {
-		return Decision{Reason: fmt.Sprintf("principal %q may call only read-only tools",
-			req.Principal), Rule: "read_only_principals"}, nil
+		return Decision{Reason: fmt.Sprintf("principal %q may call only read-only tools, and "+
+			"%s is not one", req.Principal, req.Tool), Rule: RuleReadOnly}, nil
 	}
 	return Decision{Allow: true, Reason: "allowed", Rule: rule}, nil
 }

@@ -271,7 +271,7 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		run: func(ctx context.Context, in *voidEnvelopeInput) (envelopeActionOutput, []content,
 			*ToolError) {
 			summary, _, err := d.Docusign.Envelopes.Void(ctx, in.EnvelopeID, in.Reason)
-			if terr := updateFailure(d, summary, err, in.EnvelopeID); terr != nil {
+			if terr := updateFailure(ctx, d, summary, err, in.EnvelopeID); terr != nil {
 				return envelopeActionOutput{}, nil, terr
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "voided"}, nil, nil
@@ -303,7 +303,7 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 		run: func(ctx context.Context, in *envelopeIDInput) (envelopeActionOutput, []content,
 			*ToolError) {
 			summary, _, err := d.Docusign.Envelopes.Resend(ctx, in.EnvelopeID)
-			if terr := updateFailure(d, summary, err, in.EnvelopeID); terr != nil {
+			if terr := updateFailure(ctx, d, summary, err, in.EnvelopeID); terr != nil {
 				return envelopeActionOutput{}, nil, terr
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "resent"}, nil, nil
@@ -313,16 +313,39 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 
 // updateFailure returns the failure of an envelope update, or nil. Docusign can respond to an
 // update with 200 and an errorDetails body, which counts as a failure too.
-func updateFailure(d *Deps, summary *docusign.EnvelopeUpdateSummary, err error,
-	envelopeID string) *ToolError {
+func updateFailure(ctx context.Context, d *Deps, summary *docusign.EnvelopeUpdateSummary,
+	err error, envelopeID string) *ToolError {
 	what := "envelope " + envelopeID
-	if err != nil {
-		return fromDocusign(err, what, d.Now())
-	}
-	if summary != nil && summary.ErrorDetails != nil && summary.ErrorDetails.ErrorCode != "" {
+	var terr *ToolError
+	switch {
+	case err != nil:
+		terr = fromDocusign(err, what, d.Now())
+	case summary != nil && summary.ErrorDetails != nil && summary.ErrorDetails.ErrorCode != "":
 		details := summary.ErrorDetails
-		return fromDocusign(&docusign.APIError{StatusCode: 200, ErrorCode: details.ErrorCode,
+		terr = fromDocusign(&docusign.APIError{StatusCode: 200, ErrorCode: details.ErrorCode,
 			Message: details.Message, Operation: "Envelopes:update"}, what, d.Now())
+	default:
+		return nil
 	}
-	return nil
+	if terr.Code == CodeInvalidState {
+		addCurrentStatus(ctx, d, envelopeID, terr)
+	}
+	return terr
+}
+
+// addCurrentStatus reads the envelope's status and states it in an invalid_state error, so
+// the agent need not call get_envelope_status. A failed read leaves the error as it was.
+func addCurrentStatus(ctx context.Context, d *Deps, envelopeID string, terr *ToolError) {
+	env, _, err := d.Docusign.Envelopes.Get(ctx, envelopeID, nil)
+	if err != nil || env == nil || env.Status == "" {
+		d.Logger.DebugContext(ctx, "reading the status for an invalid_state error failed",
+			"envelope_id", envelopeID, "error", err)
+		return
+	}
+	docusignText := strings.TrimPrefix(terr.Message,
+		"envelope "+envelopeID+" is not in a state that allows this: ")
+	terr.Message = "envelope " + envelopeID + " is " + env.Status +
+		", a status that does not allow this: " + docusignText
+	terr.NextStep = "do not repeat the call: only sent or delivered envelopes can be " +
+		"voided or resent"
 }

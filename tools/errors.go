@@ -29,6 +29,9 @@ const (
 	// must check before repeating it.
 	CodeOutcomeUnknown = "outcome_unknown"
 	CodeInternal       = "internal"
+	// CodeCertificateInvalid means the server could not verify Docusign's TLS certificate,
+	// which only the server operator can fix.
+	CodeCertificateInvalid = "certificate_invalid"
 )
 
 // ToolError is the body of an isError result: one compact JSON line that an agent can act on.
@@ -121,6 +124,14 @@ func mapDocusign(err error, what string, now time.Time) *ToolError {
 
 func fromAPIError(err error, what string) *ToolError {
 	var api *docusign.APIError
+	if docusign.IsCertificateError(err) {
+		return &ToolError{Code: CodeCertificateInvalid,
+			Message: "the server could not verify the TLS certificate of the Docusign " +
+				"server it is configured for",
+			NextStep: "do not retry; ask the server operator to fix the certificate trust, " +
+				"for a simulator started with 'sim --tls' by setting DOCUSIGN_CA_FILE to its " +
+				"ca.pem"}
+	}
 	if !errors.As(err, &api) {
 		return &ToolError{Code: CodeUnavailable, Retryable: docusign.IsRetryable(err),
 			Message:  "Docusign could not be reached",
@@ -132,7 +143,10 @@ func fromAPIError(err error, what string) *ToolError {
 		te.Code = CodeNotFound
 		te.Field = notFoundFields[api.ErrorCode]
 		te.Message = what + " does not exist or this account has no access to it"
-		te.NextStep = "check the id, for example with list_envelopes or list_templates"
+		te.NextStep = "check the id, for example with list_envelopes"
+		if te.Field != "" {
+			te.NextStep = "check " + te.Field + ", for example with " + listToolFor(te.Field)
+		}
 	case invalidStateCodes[api.ErrorCode]:
 		te.Code = CodeInvalidState
 		te.Message = fmt.Sprintf("%s is not in a state that allows this: %s", what,
@@ -160,6 +174,17 @@ var notFoundFields = map[string]string{
 	"ENVELOPE_DOES_NOT_EXIST": "envelope_id",
 	"DOCUMENT_DOES_NOT_EXIST": "document_id",
 	"TEMPLATE_ID_INVALID":     "template_id",
+}
+
+// listToolFor returns the tool that lists the ids of an id argument such as envelope_id.
+func listToolFor(field string) string {
+	switch field {
+	case "document_id":
+		return "list_envelope_documents"
+	case "template_id":
+		return "list_templates"
+	}
+	return "list_envelopes"
 }
 
 // invalidStateCodes are Docusign error codes for an action that the envelope's status forbids.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -146,8 +147,12 @@ func TestPolicyDeniesTool(t *testing.T) {
 	if got.Code != CodePolicyDenied {
 		t.Errorf("code = %q, want %q", got.Code, CodePolicyDenied)
 	}
-	if got.Field != "principals."+policy.DefaultPrincipal {
-		t.Errorf("field = %q, want the rule principals.%s", got.Field, policy.DefaultPrincipal)
+	if got.Field != "" {
+		t.Errorf("field = %q, want empty: a policy rule is not an argument", got.Field)
+	}
+	if !strings.Contains(got.Message, "principals."+policy.DefaultPrincipal) {
+		t.Errorf("message %q does not name the rule principals.%s", got.Message,
+			policy.DefaultPrincipal)
 	}
 	if got.Retryable {
 		t.Errorf("a policy denial is retryable, want not retryable")

@@ -45,8 +45,11 @@ func (d *Deps) readDocument(ctx context.Context, req mcp.ReadResourceRequest) (
 	var buf bytes.Buffer
 	meta, err := d.Store.GetDocument(ctx, key, &buf)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read %s: no downloaded copy: call download_document first: %w",
-			req.Params.URI, server.ErrResourceNotFound)
+		// NOTE: mcp-go v1.2.1 sends every resource handler error as JSON-RPC -32603, so the
+		// message must carry the fix.
+		return nil, fmt.Errorf("call download_document with envelope_id %s and document_id "+
+			"%s first, because this server has no downloaded copy of %s: %w", key.EnvelopeID,
+			key.DocumentID, req.Params.URI, server.ErrResourceNotFound)
 	}
 	if err != nil {
 		d.Logger.ErrorContext(ctx, "reading a stored document failed",

@@ -178,13 +178,16 @@ func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool,
 func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := d.Now()
-		in, terr := spec.parse(req)
-		envelopeID := ""
+		// The policy decides before the arguments are checked, so a denied caller learns
+		// nothing about the tool's input rules.
+		envelopeID := argumentEnvelopeID(req)
+		terr := d.decide(ctx, spec.name, spec.readOnly, envelopeID)
+		var in *In
+		if terr == nil {
+			in, terr = spec.parse(req)
+		}
 		if terr == nil && spec.envelopeID != nil {
 			envelopeID = spec.envelopeID(in)
-		}
-		if terr == nil {
-			terr = d.decide(ctx, spec.name, spec.readOnly, envelopeID)
 		}
 		var result *mcp.CallToolResult
 		if terr == nil {
@@ -266,9 +269,7 @@ func (d *Deps) decide(ctx context.Context, tool string, readOnly bool,
 			NextStep: "call again; if it keeps failing, tell the server operator"}
 	}
 	if !decision.Allow {
-		return &ToolError{Code: CodePolicyDenied, Field: decision.Rule,
-			Message:  fmt.Sprintf("denied by policy rule %s: %s", decision.Rule, decision.Reason),
-			NextStep: "do not retry; ask the server operator to change rule " + decision.Rule}
+		return policyDenied(tool, decision)
 	}
 	return nil
 }
@@ -280,7 +281,7 @@ func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.
 	attrs := []slog.Attr{
 		slog.String("tool", tool),
 		slog.String("principal", policy.PrincipalFrom(ctx)),
-		slog.Duration("duration", d.Now().Sub(start)),
+		slog.Int64("duration_ms", d.Now().Sub(start).Milliseconds()),
 	}
 	if envelopeID != "" {
 		attrs = append(attrs, slog.String("envelope_id", envelopeID))
@@ -289,7 +290,10 @@ func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.
 		d.Logger.LogAttrs(ctx, slog.LevelInfo, "tool call succeeded", attrs...)
 		return
 	}
-	attrs = append(attrs, slog.String("code", terr.Code), slog.String("field", terr.Field))
+	attrs = append(attrs, slog.String("code", terr.Code))
+	if terr.Field != "" {
+		attrs = append(attrs, slog.String("field", terr.Field))
+	}
 	if terr.TraceToken != "" {
 		attrs = append(attrs, slog.String("trace_token", terr.TraceToken))
 	}

@@ -43,8 +43,10 @@ func decodeArguments(raw []byte, v any) *ToolError {
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field := unknownFieldPath(raw, reflect.TypeOf(v), strings.Trim(name, `"`))
-		return invalidArgument(field, "unknown argument %s: remove it; the tool's input "+
-			"schema lists the accepted arguments", field)
+		terr := invalidArgument(field, "unknown argument %s: remove it, because the "+
+			"tool's input schema lists the accepted arguments", field)
+		terr.NextStep = "remove " + field + " and call again"
+		return terr
 	}
 	return invalidArgument("arguments", "arguments are not a valid JSON object: %v", err)
 }
@@ -72,8 +74,7 @@ func checkGUID(field, value, what string) *ToolError {
 	}
 	if !guidPattern.MatchString(value) {
 		return invalidArgument(field, "%s %q is not a GUID: pass the %s as 8-4-4-4-12 hex "+
-			"digits, as list_envelopes and list_templates return it", field,
-			truncate(value, 60), what)
+			"digits, as %s returns it", field, truncate(value, 60), what, listToolFor(field))
 	}
 	return nil
 }

@@ -88,11 +88,6 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 	if err != nil {
 		return fmt.Errorf("configure Docusign client: %w", err)
 	}
-	a.mcp = server.NewMCPServer("docusign-mcp", buildVersion(),
-		server.WithInstructions(serverInstructions),
-		server.WithToolCapabilities(false),
-		server.WithResourceCapabilities(false, false),
-		server.WithRecovery())
 	rules := policy.LocalConfig()
 	if readOnly {
 		rules.ReadOnlyPrincipals = []string{policy.DefaultPrincipal}
@@ -101,6 +96,14 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 	if err != nil {
 		return fmt.Errorf("configure policy: %w", err)
 	}
+	// The filter hides the tools that the policy denies from tools/list, so a read-only
+	// server lists only the read-only tools.
+	a.mcp = server.NewMCPServer("docusign-mcp", buildVersion(),
+		server.WithInstructions(serverInstructions),
+		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithToolFilter(tools.PolicyToolFilter(decider)),
+		server.WithRecovery())
 	err = tools.Register(a.mcp, tools.Deps{
 		Docusign:  tools.NewDocusign(client),
 		Store:     a.store,
