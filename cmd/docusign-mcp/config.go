@@ -107,7 +107,14 @@ const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamabl
 with --http. Flags win over the environment variables named in their help.
 
 With --simulator, serve uses an embedded Docusign simulator and needs no account
-or key files: try 'docusign-mcp serve --simulator'.`
+or key files: try 'docusign-mcp serve --simulator'.
+
+Secrets have variables but no flags, because flags show in the process list:
+  DOCUSIGN_MCP_STORE_KEY             the store key as 64 hex characters, in place of
+                                     --store-key-file
+  DOCUSIGN_MCP_SECRETS_KEY           the secret file's key, in place of --secrets-key-file
+  DOCUSIGN_MCP_BRIDGE_AUTHORIZATION  Authorization header of a stdio bridge to the
+                                     serve --http that owns the data directory`
 
 func newServeFlags() *serveFlags {
 	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}

@@ -16,9 +16,35 @@ func newFlagSet(name, summary string) *flag.FlagSet {
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: docusign-mcp %s [flags]\n\n%s\n\nFlags:\n", name, summary)
-		fs.PrintDefaults()
+		printFlags(out, fs)
 	}
 	return fs
+}
+
+// printFlags prints the flags of fs like flag.PrintDefaults, but with two dashes, the form
+// that the README uses. The flag package accepts both.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		typeName, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if typeName != "" {
+			line += " " + typeName
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if !isZeroDefault(f.DefValue) {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// isZeroDefault reports whether a flag's default is its type's zero value, which help omits.
+func isZeroDefault(value string) bool {
+	switch value {
+	case "", "0", "false", "0s":
+		return true
+	}
+	return false
 }
 
 // parseFlags parses args into fs. On --help it prints the help to stdout and returns

@@ -63,10 +63,17 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runAuditCommand(ctx, args[1:], env))
 	case "secrets":
 		return exitStatus(env.stderr, runSecretsCommand(ctx, args[1:], env))
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 1 && isCommand(args[1]) {
+			// 'help serve' prints what 'serve --help' prints.
+			return runMain(ctx, []string{args[1], "--help"}, env)
+		}
 		printUsage(env.stdout)
 		return exitOK
-	case "-version", "--version", "version":
+	case "-h", "-help", "--help":
+		printUsage(env.stdout)
+		return exitOK
+	case "-v", "-version", "--version", "version":
 		fmt.Fprintln(env.stdout, "docusign-mcp", buildVersion())
 		return exitOK
 	default:
@@ -110,6 +117,16 @@ func (e *usageError) Error() string {
 	return e.msg
 }
 
+// isCommand reports whether name is a subcommand that takes --help.
+func isCommand(name string) bool {
+	switch name {
+	case "serve", "sim", "demo", "audit", "secrets":
+		return true
+	}
+	return false
+}
+
+// printUsage prints the top-level help.
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `docusign-mcp: an MCP server for Docusign eSignature
 
@@ -119,8 +136,9 @@ Usage:
   docusign-mcp demo [flags]    sign one envelope end to end against the simulator
   docusign-mcp audit ACTION    verify, tail, query, total or prune the audit log
   docusign-mcp secrets ACTION  import, list or delete keys in the encrypted secret file
-  docusign-mcp --version       print the version
+  docusign-mcp --version       print the version (also -v)
 
-Run 'docusign-mcp COMMAND --help' for the flags of a command.
+Run 'docusign-mcp COMMAND --help' or 'docusign-mcp help COMMAND' for the flags of a
+command. Flags take one dash or two: -http and --http are the same.
 `)
 }

@@ -260,3 +260,37 @@ func TestSimEnvFileNamesCAFile(t *testing.T) {
 		t.Errorf("env file:\n%s\nlacks %q, so serve could not trust the simulator", env, want)
 	}
 }
+
+func TestHelpCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{name: "help serve", args: []string{"help", "serve"}, wantCode: exitOK,
+			want: []string{"Usage: docusign-mcp serve", "  --simulator\n", "  --ca-file string",
+				"DOCUSIGN_MCP_STORE_KEY "}},
+		{name: "help sim", args: []string{"help", "sim"}, wantCode: exitOK,
+			want: []string{"Usage: docusign-mcp sim", "  --tls\n"}},
+		{name: "help alone", args: []string{"help"}, wantCode: exitOK,
+			want: []string{"docusign-mcp help COMMAND"}},
+		{name: "short version flag", args: []string{"-v"}, wantCode: exitOK,
+			want: []string{"docusign-mcp "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, stdout, stderr := testEnv(map[string]string{})
+			code := runMain(t.Context(), tt.args, env)
+			if code != tt.wantCode {
+				t.Errorf("runMain(%q) = %d, want %d; stderr: %s", tt.args, code, tt.wantCode,
+					stderr)
+			}
+			for _, part := range tt.want {
+				if !strings.Contains(stdout.String(), part) {
+					t.Errorf("runMain(%q) stdout lacks %q:\n%s", tt.args, part, stdout)
+				}
+			}
+		})
+	}
+}
