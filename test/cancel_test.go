@@ -211,7 +211,7 @@ func sendToolCall(c *stdioClient, id int, name string, args map[string]any) {
 
 // TestStdioFastCallWhileSlowCallsRun holds eight list_templates calls in the simulator,
 // more than mcp-go's default of five stdio workers, and checks that a fast call still
-// answers before they end.
+// returns before they end.
 func TestStdioFastCallWhileSlowCallsRun(t *testing.T) {
 	c, sim := startStdioServe(t)
 	const slow = 8

@@ -25,8 +25,8 @@ func restartHTTPServe(t *testing.T, addr, dir string) *process {
 }
 
 // TestSessionSurvivesRestart checks that a session id stays valid across a restart with the
-// same data directory, because the key that signs it is kept there, and that after the key
-// changes the old id gets 404 and mcp-go's client starts a new session.
+// same data directory, which keeps the key that signs it. After the key changes, the old id
+// gets 404 and mcp-go's client starts a new session.
 func TestSessionSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	first, endpoint := startHTTPServe(t, "--data-dir", dir)
@@ -138,7 +138,7 @@ func sessionRequest(t *testing.T, endpoint, method, session string) int {
 }
 
 // TestSessionRejectsUnknownIDs checks the HTTP status of requests whose session id is
-// missing, forged, signed by nobody or ended.
+// missing, forged, signed with another key or ended.
 func TestSessionRejectsUnknownIDs(t *testing.T) {
 	_, endpoint := startHTTPServe(t)
 	issued := legacyInitialize(t, endpoint)

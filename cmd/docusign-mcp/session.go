@@ -40,7 +40,7 @@ var errUnknownSession = errors.New("unknown session id: initialize a new session
 // sessionIDs issues and checks HTTP session ids. An id is signed with an HMAC-SHA256 key
 // that is kept in the data directory, so any process with the same key accepts it, and a
 // restart does not end the sessions of running clients. Nothing the server keeps is keyed by
-// session id: an id only tells mcp-go which client a request belongs to.
+// session id, because an id only identifies the client of a request to mcp-go.
 type sessionIDs struct {
 	key []byte
 	now func() time.Time
@@ -51,7 +51,7 @@ type sessionIDs struct {
 	terminated map[string]time.Time
 }
 
-// sessionClaims is what a session id carries and signs.
+// sessionClaims are the signed fields of a session id.
 type sessionClaims struct {
 	Principal string `json:"p"`
 	Nonce     string `json:"n"`
@@ -115,7 +115,7 @@ func (s *sessionIDs) isTerminated(id string) bool {
 	return ok
 }
 
-// terminate remembers id as ended. When the set is full, it forgets the oldest half.
+// terminate records id as ended. When the set is full, it first drops the oldest half.
 func (s *sessionIDs) terminate(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -157,8 +157,8 @@ func (m principalSessions) Generate() string {
 	return m.ids.issue(m.principal)
 }
 
-// Validate returns an error for an id that this key did not sign for the principal, which
-// mcp-go answers with HTTP 404 so that the client initializes a new session, and
+// Validate returns an error for an id that this key did not sign for the principal, and
+// mcp-go then responds 404 so that the client initializes a new session. It returns
 // isTerminated for an id that DELETE ended.
 func (m principalSessions) Validate(id string) (isTerminated bool, err error) {
 	claims, err := m.ids.check(id)
@@ -202,8 +202,8 @@ func ensureSessionKey(dir string) ([]byte, error) {
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
 	if err != nil || len(key) != sessionKeySize {
-		return nil, fmt.Errorf("session key %s is invalid: want %d hex characters; delete "+
-			"the file to generate a new key, which ends every HTTP session", path,
+		return nil, fmt.Errorf("session key %s is invalid: write %d hex characters to it, "+
+			"or delete it to generate a new key, which ends every HTTP session", path,
 			2*sessionKeySize)
 	}
 	return key, nil

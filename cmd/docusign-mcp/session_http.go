@@ -9,11 +9,11 @@ import (
 )
 
 // guardSessions checks the session id of GET and DELETE requests of the 2025 protocol
-// revisions, which mcp-go v1.2.1 does not check itself: a GET without an id would open an
-// event stream that never ends, and a GET with any id would attach to that session. A
-// missing id gets 400 and an id this server did not issue gets 404, so that the client
-// initializes a new session. mcp-go checks the ids of POST requests through the same
-// manager, and answers GET and DELETE of the 2026-07-28 revision with 405.
+// revisions, because mcp-go v1.2.1 does not. Without the check, a GET without an id opens an
+// event stream that never ends, and a GET with any id attaches to that session. A missing id
+// gets 400, and an id this server did not issue gets 404, so that the client initializes a
+// new session. mcp-go checks the ids of POST requests through the same manager, and rejects
+// GET and DELETE of the 2026-07-28 revision with 405.
 func guardSessions(ids *sessionIDs, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodDelete ||

@@ -12,8 +12,8 @@ import (
 
 const (
 	// stdioWorkers is the number of tool calls the stdio transport runs at once. mcp-go's
-	// default of 5 lets a few slow calls hold up every fast one behind them. A call answers
-	// within the tools' call budget, so a worker is never held longer than that.
+	// default of 5 lets a few slow calls hold up every fast one behind them. A call returns
+	// within the tools' call budget, so it holds a worker at most that long.
 	stdioWorkers = 32
 	// stdioQueue is the number of tool calls that wait for a worker. When the queue is full,
 	// mcp-go runs the next call on the goroutine that reads stdin, which stops reading,

@@ -12,7 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// dropSessionlessCancels answers a notifications/cancelled that carries no session with 202
+// dropSessionlessCancels responds 202 to a notifications/cancelled that carries no session
 // and does not pass it on. mcp-go v1.2.1 finds the call to cancel by session id and request
 // id, and a request of the 2026-07-28 revision, or one without Mcp-Session-Id, has the
 // empty session id. Request ids of different clients collide there, so such a cancel could
