@@ -97,7 +97,7 @@ func (rec CallRecord) attrs() []slog.Attr {
 		slog.String("method", rec.Method),
 		slog.String("path", rec.PathTemplate),
 		slog.Int("status", rec.StatusCode),
-		slog.Duration("latency", rec.Latency),
+		slog.Int64("latency_ms", rec.Latency.Milliseconds()),
 		slog.Int("attempt", rec.Attempt),
 	}
 	optional := []struct{ key, value string }{

@@ -159,8 +159,12 @@ func (c *Client) send(ctx context.Context, user string, ep *endpoint, handle han
 		if d.wait > 0 && c.now().Add(d.wait).After(deadline) {
 			return res.resp, c.giveUp(ep, n, res.err, d, "the wait does not fit the time budget")
 		}
-		c.logger.Info("docusign retrying", "operation", ep.operation, "action", ep.action,
-			"attempt", n+1, "wait", d.wait, "error", res.err.Error())
+		attrs := []any{"operation", ep.operation, "attempt", n + 1,
+			"wait_ms", d.wait.Milliseconds(), "error", res.err.Error()}
+		if ep.action != "" {
+			attrs = append(attrs, "action", ep.action)
+		}
+		c.logger.Info("docusign retrying", attrs...)
 		if err := c.retry.Sleep(ctx, d.wait); err != nil {
 			return res.resp, fmt.Errorf("docusign %s: stopped waiting to retry: %w (last "+
 				"error: %w)", ep.operation, err, res.err)

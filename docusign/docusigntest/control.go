@@ -55,8 +55,14 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 func (s *Server) control(action func(*http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := action(r); err != nil {
+			s.opts.Logger.Warn("simulator control request failed", "method", r.Method,
+				"path", r.URL.Path, "error", err)
 			writeControlError(w, err)
 			return
+		}
+		if r.Method != http.MethodGet {
+			s.opts.Logger.Info("simulator control request", "method", r.Method,
+				"path", r.URL.Path)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

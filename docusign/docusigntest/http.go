@@ -173,7 +173,7 @@ func (s *Server) logCall(r *http.Request, op string, status int, errorCode strin
 	if id := r.PathValue("envelopeId"); id != "" {
 		attrs = append(attrs, "envelope_id", id)
 	}
-	s.opts.Logger.Info("docusigntest: served request", attrs...)
+	s.opts.Logger.Debug("simulator request", attrs...)
 }
 
 func (s *Server) authorize(r *http.Request) (*restCall, *Error) {

@@ -205,7 +205,8 @@ func TestConcurrentClients(t *testing.T) {
 
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var buf bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	// Served requests are logged at debug level.
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, _ := newSim(t, Options{Logger: logger})
 	token := accessToken(t, s, "")
 	id := createEnvelope(t, s, token, twoSignerEnvelope("sent"))
