@@ -17,8 +17,8 @@ const (
 	MaxCallBudget = 59 * time.Second
 	// DefaultResultBudget is the max size in bytes of a result's JSON text.
 	DefaultResultBudget = 64 << 10
-	// MinResultBudget is the smallest ResultBudget that Tools accepts. It fits one list item
-	// of any tool, so that paging always moves forward.
+	// MinResultBudget is the smallest ResultBudget that Tools accepts. It is meant to fit one
+	// list item of any tool, so that paging moves forward.
 	MinResultBudget = 4 << 10
 	// writeDeadline bounds a Docusign write that runs on after its call returned. It is longer
 	// than the Docusign client's 60-second retry budget, so the client gives up first.
@@ -109,7 +109,9 @@ func (spec toolSpec[In, Out]) runWrite(ctx context.Context, d *Deps, in *In) (Ou
 
 // fitItems returns how many leading items of a list of n fit the result budget: the largest
 // k for which encode(k) is at most budget bytes. It returns at least 1 when n > 0, because a
-// page must move forward. MinResultBudget leaves room for one item of every list tool.
+// page must move forward.
+// NOTE: MinResultBudget fits one item of each list tool only while Docusign's names and
+// descriptions stay under about 1,000 characters. A bigger single item fails with too_large.
 func fitItems(budget, n int, encode func(k int) []byte) int {
 	if n == 0 || len(encode(n)) <= budget {
 		return n
