@@ -241,6 +241,50 @@ func TestStdioFastCallWhileSlowCallsRun(t *testing.T) {
 	closeAndDrainQuiet(t, c)
 }
 
+// TestStdioCancelStopsRead cancels a list_templates call held in the simulator and checks
+// that the read stops: the call returns an error at once, or no response at all as the
+// protocol allows for a cancelled request, never the templates after the delay.
+func TestStdioCancelStopsRead(t *testing.T) {
+	c, sim := startStdioServe(t)
+	sim.delay("Templates:list", 1)
+	sendToolCall(c, 50, "list_templates", map[string]any{})
+	if !sim.faultsUsed(10 * time.Second) {
+		t.Fatalf("list_templates never reached the simulator")
+	}
+	start := time.Now()
+	c.send(map[string]any{"jsonrpc": "2.0", "method": "notifications/cancelled",
+		"params": map[string]any{"requestId": 50, "reason": "test cancel"}})
+	sendToolCall(c, 51, "list_envelopes", map[string]any{})
+	replies := map[string]stdioReply{}
+	timeout := time.After(slowDelay + 2*time.Second)
+	for waiting := true; waiting; {
+		select {
+		case line := <-c.lines:
+			msg := c.parseLine(line)
+			replies[string(msg.ID)] = stdioReply{msg: msg, at: time.Now()}
+		case <-timeout:
+			waiting = false
+		}
+	}
+	if _, ok := replies["51"]; !ok {
+		t.Errorf("list_envelopes after the cancel got no response")
+	}
+	r, ok := replies["50"]
+	if !ok {
+		return
+	}
+	var res toolResult
+	_ = json.Unmarshal(r.msg.Result, &res)
+	if !res.IsError {
+		t.Errorf("the cancelled list_templates returned %s, want an error or no response",
+			r.msg.Result)
+	}
+	if waited := r.at.Sub(start); waited >= slowDelay/2 {
+		t.Errorf("the cancelled list_templates responded after %s, want at once",
+			waited.Round(time.Millisecond))
+	}
+}
+
 // TestStdioCancelledWriteFinishes cancels a create_envelope while it runs in Docusign and
 // while it waits in the stdio queue, and checks that it still creates its one envelope,
 // which a second call with the same idempotency key returns.
