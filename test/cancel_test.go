@@ -242,8 +242,8 @@ func TestStdioFastCallWhileSlowCallsRun(t *testing.T) {
 }
 
 // TestStdioCancelStopsRead cancels a list_templates call held in the simulator and checks
-// that the read stops: the call returns an error at once, or no response at all as the
-// protocol allows for a cancelled request, never the templates after the delay.
+// that the read stops. The call returns an error at once, or no response at all, which the
+// protocol allows for a cancelled request. It never returns the templates after the delay.
 func TestStdioCancelStopsRead(t *testing.T) {
 	c, sim := startStdioServe(t)
 	sim.delay("Templates:list", 1)
@@ -255,6 +255,7 @@ func TestStdioCancelStopsRead(t *testing.T) {
 	c.send(map[string]any{"jsonrpc": "2.0", "method": "notifications/cancelled",
 		"params": map[string]any{"requestId": 50, "reason": "test cancel"}})
 	sendToolCall(c, 51, "list_envelopes", map[string]any{})
+
 	replies := map[string]stdioReply{}
 	timeout := time.After(slowDelay + 2*time.Second)
 	for waiting := true; waiting; {
@@ -266,6 +267,7 @@ func TestStdioCancelStopsRead(t *testing.T) {
 			waiting = false
 		}
 	}
+
 	if _, ok := replies["51"]; !ok {
 		t.Errorf("list_envelopes after the cancel got no response")
 	}
