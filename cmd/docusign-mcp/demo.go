@@ -103,7 +103,25 @@ func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Lo
 	fmt.Fprintf(out, "docusign-mcp demo: one envelope from creation to signed PDF\n"+
 		"MCP server:         %s (streamable HTTP)\nDocusign simulator: %s\n", h.URL(), a.sim.URL)
 	d := &demo{mcp: c, control: newSimControl(a.sim.URL), out: out}
-	return d.run(ctx)
+	if err := d.run(ctx); err != nil {
+		return err
+	}
+	printDemoFiles(out, cfg)
+	return nil
+}
+
+// printDemoFiles says where the downloaded documents are once the demo ends.
+func printDemoFiles(out io.Writer, cfg demoConfig) {
+	switch {
+	case cfg.ExportDir != "":
+		fmt.Fprintf(out, "plaintext copies of both files are in %s\n", cfg.ExportDir)
+	case cfg.DataDir != "":
+		fmt.Fprintf(out, "both files are in the encrypted store in %s; add --export-dir DIR "+
+			"for plaintext copies\n", cfg.DataDir)
+	default:
+		fmt.Fprintln(out, "both files were in a temporary store, deleted now; add "+
+			"--export-dir DIR to keep copies")
+	}
 }
 
 // connectHTTPClient connects mcp-go's client to url and initializes the session.

@@ -294,3 +294,26 @@ func TestHelpCommands(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintDemoFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  demoConfig
+		want string
+	}{
+		{name: "temporary store", cfg: demoConfig{}, want: "deleted now; add --export-dir"},
+		{name: "kept data directory", cfg: demoConfig{DataDir: "/data"},
+			want: "encrypted store in /data"},
+		{name: "export directory", cfg: demoConfig{ExportDir: "/out"},
+			want: "plaintext copies of both files are in /out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			printDemoFiles(&out, tt.cfg)
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("printDemoFiles = %q, want it to contain %q", out.String(), tt.want)
+			}
+		})
+	}
+}
