@@ -14,7 +14,7 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-// newTLSTokenServer starts an HTTPS server under httptest's own CA that answers every
+// newTLSTokenServer starts an HTTPS server under httptest's own CA that responds to every
 // request with a token, and returns it with a pool that trusts that CA.
 func newTLSTokenServer(t *testing.T) (*httptest.Server, *x509.CertPool) {
 	t.Helper()
