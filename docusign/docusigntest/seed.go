@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ys88io/docusign-mcp/internal/pdf"
 )
@@ -32,7 +33,15 @@ func (s *Server) seedTemplates() {
 	if err != nil {
 		panic(fmt.Sprintf("docusigntest: render seed engagement letter: %v", err))
 	}
-	for _, t := range seedTemplateList(letter) {
+	nda, err := pdf.RenderAgreement(ndaAgreement(s.now()))
+	if err != nil {
+		panic(fmt.Sprintf("docusigntest: render seed NDA: %v", err))
+	}
+	approval, err := pdf.RenderAgreement(approvalAgreement(s.now()))
+	if err != nil {
+		panic(fmt.Sprintf("docusigntest: render seed approval form: %v", err))
+	}
+	for _, t := range seedTemplateList(letter, nda, approval) {
 		if _, err := s.AddTemplate(t); err != nil {
 			panic(fmt.Sprintf("docusigntest: seed template: %v", err))
 		}
@@ -40,8 +49,8 @@ func (s *Server) seedTemplates() {
 }
 
 // seedTemplateList returns the engagement letter, mutual NDA and internal approval
-// templates. Letter is the engagement letter PDF.
-func seedTemplateList(letter []byte) []Template {
+// templates, given the PDF of each one's document.
+func seedTemplateList(letter, nda, approval []byte) []Template {
 	return []Template{
 		{
 			ID: EngagementLetterTemplateID, Name: "Client Engagement Letter",
@@ -61,8 +70,7 @@ func seedTemplateList(letter []byte) []Template {
 			ID: MutualNDATemplateID, Name: "Mutual NDA",
 			Description:  "Mutual non-disclosure agreement; both parties sign in parallel.",
 			EmailSubject: "Please sign the mutual NDA",
-			Documents: []TemplateDocument{{ID: "1", Name: "Mutual NDA.txt",
-				Content: []byte(ndaText)}},
+			Documents:    []TemplateDocument{{ID: "1", Name: "Mutual NDA.pdf", Content: nda}},
 			Roles: []TemplateRole{
 				{RoleName: "Disclosing Party", RecipientID: "1", RoutingOrder: 1,
 					Tabs: signHere("/sig1/")},
@@ -74,8 +82,8 @@ func seedTemplateList(letter []byte) []Template {
 			ID: InternalApprovalTemplateID, Name: "Internal Approval",
 			Description:  "Spend approval: manager, then finance; the requester gets a copy.",
 			EmailSubject: "Approval requested",
-			Documents: []TemplateDocument{{ID: "1", Name: "Approval Form.html",
-				Content: []byte(approvalHTML)}},
+			Documents: []TemplateDocument{{ID: "1", Name: "Approval Form.pdf",
+				Content: approval}},
 			Roles: []TemplateRole{
 				{RoleName: "Manager", RecipientID: "1", RoutingOrder: 1,
 					Tabs: signHere("/sig1/")},
@@ -87,20 +95,34 @@ func seedTemplateList(letter []byte) []Template {
 	}
 }
 
-const ndaText = `MUTUAL NON-DISCLOSURE AGREEMENT
+// ndaAgreement is the document of the mutual NDA template. Its anchors match signHere.
+func ndaAgreement(date time.Time) pdf.Agreement {
+	return pdf.Agreement{
+		Title: "Mutual Non-Disclosure Agreement",
+		Clauses: []string{
+			"Each party may disclose confidential information to the other to evaluate a " +
+				"possible business relationship.",
+			"The receiving party keeps the information confidential, uses it only for that " +
+				"purpose and returns or destroys it on request.",
+			"This agreement lasts two years from the date of the last signature.",
+		},
+		Parties: []pdf.AgreementParty{
+			{Label: "Disclosing Party", SignAnchor: "/sig1/", DateAnchor: "/date1/"},
+			{Label: "Receiving Party", SignAnchor: "/sig2/", DateAnchor: "/date2/"},
+		},
+		Date: date,
+	}
+}
 
-1. Each party may disclose confidential information to the other to evaluate a
-   possible business relationship.
-2. The receiving party keeps the information confidential, uses it only for that
-   purpose and returns or destroys it on request.
-3. This agreement lasts two years from the date of the last signature.
-
-Disclosing Party: /sig1/            Receiving Party: /sig2/
-`
-
-const approvalHTML = `<html><body>
-<h1>Internal Spend Approval</h1>
-<p>Request: purchase of outside counsel services above the delegated limit.</p>
-<p>Manager approval: /sig1/</p>
-<p>Finance approval: /sig2/</p>
-</body></html>`
+// approvalAgreement is the document of the internal approval template.
+func approvalAgreement(date time.Time) pdf.Agreement {
+	return pdf.Agreement{
+		Title: "Internal Spend Approval",
+		Intro: "Request: purchase of outside counsel services above the delegated limit.",
+		Parties: []pdf.AgreementParty{
+			{Label: "Manager approval", SignAnchor: "/sig1/", DateAnchor: "/date1/"},
+			{Label: "Finance approval", SignAnchor: "/sig2/", DateAnchor: "/date2/"},
+		},
+		Date: date,
+	}
+}
