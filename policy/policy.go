@@ -30,7 +30,36 @@ type Request struct {
 	ReadOnly bool
 	// EnvelopeID is the envelope the call acts on, empty when there is none.
 	EnvelopeID string
+	// Action is what the call does, such as ActionSend or ActionVoid; empty for the tool's
+	// plain use.
+	Action string
+	// Sender is the Docusign user id the call acts for; empty means the configured user.
+	Sender string
+	// TemplateID is the template an envelope is created from, empty when there is none.
+	TemplateID string
+	// Recipients are the envelope's recipients, for the domain and count rules.
+	Recipients []Recipient
+	// DocumentBytes is the total size of the documents the call uploads.
+	DocumentBytes int64
+	// Send is true when the call sends the envelope, false when it leaves a draft.
+	Send bool
 }
+
+// Recipient is one recipient of an envelope, as the policy sees it.
+type Recipient struct {
+	// Email is the recipient's address; only its domain is judged.
+	Email string
+	// Role is the template role name, empty for a recipient without one.
+	Role string
+	// Type is the Docusign recipient type, such as "signers" or "carbonCopies".
+	Type string
+}
+
+// Actions of Request.Action and Scope.RequireApproval.
+const (
+	ActionSend = "send"
+	ActionVoid = "void"
+)
 
 // Decision is the outcome of Decide. Rule names the configuration entry that produced it, so a
 // denial can name the entry to change.

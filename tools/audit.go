@@ -204,3 +204,6 @@ func redact(key string, value any) any {
 	}
 	return value
 }
+
+// Unwrap returns the wrapped Decider, so that policy.ScopeOf can find the scopes.
+func (n notingDecider) Unwrap() policy.Decider { return n.next }
