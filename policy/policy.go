@@ -67,6 +67,8 @@ type Decision struct {
 	Allow  bool
 	Reason string
 	Rule   string
+	// Code is a stable reason code such as CodeDomainDenied; empty from older deciders.
+	Code string
 }
 
 // Decider decides on tool calls. An error means no decision could be made, and callers must

@@ -20,6 +20,23 @@ type Scope struct {
 	Tools []string `json:"tools"`
 	// ReadOnly limits the principal to tools whose readOnlyHint is set.
 	ReadOnly bool `json:"read_only,omitempty"`
+	// Senders are the Docusign user ids the principal may act for, in addition to the
+	// configured user, which is always allowed.
+	Senders []string `json:"senders,omitempty"`
+	// Templates are the template ids the principal may create envelopes from; empty allows
+	// any template.
+	Templates []string `json:"templates,omitempty"`
+	// AllowedDomains, when not empty, are the only recipient email domains allowed.
+	AllowedDomains []string `json:"allowed_domains,omitempty"`
+	// DeniedDomains are recipient email domains refused; they win over AllowedDomains.
+	DeniedDomains []string `json:"denied_domains,omitempty"`
+	// MaxRecipients is the most recipients of one envelope; 0 means no limit.
+	MaxRecipients int `json:"max_recipients,omitempty"`
+	// MaxDocumentBytes is the most document bytes of one envelope; 0 means the Docusign
+	// ceiling MaxPacketBytes, and more than it is invalid.
+	MaxDocumentBytes int64 `json:"max_document_bytes,omitempty"`
+	// DraftsOnly lets the principal create drafts only: sending needs a person in Docusign.
+	DraftsOnly bool `json:"drafts_only,omitempty"`
 	// RequireApproval lists the actions (ActionSend, ActionVoid) that need a human's yes.
 	RequireApproval []string `json:"require_approval,omitempty"`
 	// ApprovalFallback applies when approval is required but no human can answer:

@@ -1,0 +1,28 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/invopop/jsonschema"
+)
+
+// JSONSchema describes a Duration as a Go duration string.
+func (Duration) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "string", Pattern: `^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`,
+		Description: "a Go duration such as 15m or 1h30m"}
+}
+
+// Schema returns the JSON Schema of the policy file, generated from File, as indented JSON
+// ending in a newline. examples/policy.schema.json holds its output.
+func Schema() ([]byte, error) {
+	r := &jsonschema.Reflector{DoNotReference: false}
+	s := r.Reflect(&File{})
+	s.ID = "https://github.com/ys88io/docusign-mcp/examples/policy.schema.json"
+	s.Title = "docusign-mcp policy file"
+	raw, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode the policy schema: %w", err)
+	}
+	return append(raw, '\n'), nil
+}
