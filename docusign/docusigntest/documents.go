@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path"
@@ -245,14 +246,41 @@ func (e *envelope) stamps() []pdf.Stamp {
 		switch {
 		case r.kind != kindSigner:
 		case r.status == StatusCompleted:
+			sign, date := tabAnchors(r.tabs)
 			out = append(out, pdf.Stamp{Name: r.name, RoutingOrder: r.routingOrder,
-				Status: "signed", Time: r.signed})
+				Status: "signed", Time: r.signed, SignAnchors: sign, DateAnchors: date})
 		case r.status == StatusDeclined:
 			out = append(out, pdf.Stamp{Name: r.name, RoutingOrder: r.routingOrder,
 				Status: "declined", Time: r.declined})
 		}
 	}
 	return out
+}
+
+// tabAnchors returns the anchor strings of a recipient's signHereTabs and dateSignedTabs.
+// Tabs that fail to decode have no anchors, because the stamps only decorate the PDF.
+func tabAnchors(tabs json.RawMessage) (sign, date []string) {
+	type tab struct {
+		AnchorString string `json:"anchorString"`
+	}
+	var parsed struct {
+		SignHereTabs   []tab `json:"signHereTabs"`
+		DateSignedTabs []tab `json:"dateSignedTabs"`
+	}
+	if len(tabs) == 0 || json.Unmarshal(tabs, &parsed) != nil {
+		return nil, nil
+	}
+	for _, t := range parsed.SignHereTabs {
+		if t.AnchorString != "" {
+			sign = append(sign, t.AnchorString)
+		}
+	}
+	for _, t := range parsed.DateSignedTabs {
+		if t.AnchorString != "" {
+			date = append(date, t.AnchorString)
+		}
+	}
+	return sign, date
 }
 
 func (s *Server) certificate(e *envelope) pdf.Certificate {

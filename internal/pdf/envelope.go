@@ -13,6 +13,10 @@ type Stamp struct {
 	RoutingOrder int
 	Status       string // e.g. "completed", "declined", "sent"
 	Time         time.Time
+	// SignAnchors and DateAnchors are the anchor strings of the recipient's signature and
+	// date-signed tabs. When the status is "signed", the name and the date are written there
+	// on the copied pages.
+	SignAnchors, DateAnchors []string
 }
 
 // Section describes one envelope document inside a combined PDF.
@@ -70,7 +74,7 @@ func renderCombined(c Combined, copyPages bool) ([]byte, error) {
 	w := newWriter(c.Subject, c.Created)
 	for _, s := range c.Sections {
 		if copyPages && importable(s.PDF) {
-			if _, err := w.importPages(s.PDF); err != nil {
+			if _, err := w.importPages(s.PDF, s.Stamps); err != nil {
 				return nil, fmt.Errorf("copy pages of document %s: %w", s.DocumentID, err)
 			}
 		}

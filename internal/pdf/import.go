@@ -42,11 +42,11 @@ func importable(data []byte) bool {
 	return xrefStream.Match(data[offset:min(len(data), offset+1024)])
 }
 
-// importPages copies every page of a PDF into w, each on a page of its own size, and
-// returns how many it copied. gofpdi panics on some malformed files, so a panic becomes an
+// importPages copies every page of a PDF into w, each on a page of its own size, writes the
+// signed stamps at their anchors, and returns how many pages it copied. gofpdi panics on some malformed files, so a panic becomes an
 // error. One importer serves the whole document because gofpdi names templates per
 // importer, and two importers would overwrite each other's templates in fpdf.
-func (w *writer) importPages(data []byte) (pages int, err error) {
+func (w *writer) importPages(data []byte, stamps []Stamp) (pages int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("import pdf pages: %v", r)
@@ -58,6 +58,7 @@ func (w *writer) importPages(data []byte) (pages int, err error) {
 	var source io.ReadSeeker = bytes.NewReader(data)
 	first := w.importer.ImportPageFromStream(w.f, &source, 1, "/MediaBox")
 	sizes := w.importer.GetPageSizes()
+	anchors := findAnchors(data)
 	for page := 1; page <= len(sizes); page++ {
 		tpl := first
 		if page > 1 {
@@ -71,6 +72,7 @@ func (w *writer) importPages(data []byte) (pages int, err error) {
 		w.f.AddPageFormat("P", fpdfSize(width, height))
 		w.imported[w.f.PageNo()] = true
 		w.importer.UseImportedTemplate(w.f, tpl, 0, 0, width, height)
+		w.stampAnchors(anchors[page], stamps, height)
 	}
 	return len(sizes), w.f.Error()
 }
