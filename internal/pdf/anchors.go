@@ -11,7 +11,8 @@ import (
 // like anchors, /name/, are kept.
 var anchorText = regexp.MustCompile(`BT ([0-9.]+) ([0-9.]+) Td \((/[A-Za-z0-9_-]+/)\)\s*Tj`)
 
-// anchorPosition is where an anchor string sits on a page, in points from the bottom left.
+// anchorPosition is the position of an anchor string on a page, in points from the bottom
+// left.
 type anchorPosition struct {
 	anchor string
 	x, y   float64
