@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ys88io/docusign-mcp/docusign"
 )
@@ -64,11 +62,10 @@ func templateRoles(roles []roleInput, template *docusign.EnvelopeTemplate) (
 		field := indexed("roles", i)
 		labels, ok := known[role.RoleName]
 		if !ok {
-			return nil, invalidArgument(field+".role_name", "template %s has no role %q: use "+
-				"one of %s", template.TemplateID, truncate(role.RoleName, 40),
-				roleNames(known))
+			return nil, unknownRole(field+".role_name", template.TemplateID, role.RoleName,
+				known)
 		}
-		tabs, terr := roleTabs(field, role.Tabs, labels)
+		tabs, terr := roleTabs(field, role.RoleName, role.Tabs, labels)
 		if terr != nil {
 			return nil, terr
 		}
@@ -110,38 +107,25 @@ func templateRoleTabs(template *docusign.EnvelopeTemplate) map[string]map[string
 	return roles
 }
 
-// roleTabs puts each value into the tab list that its label belongs to in the template. When
-// the template lists no tabs for the role, values go to text tabs, which Docusign matches by
-// label.
-func roleTabs(field string, values []tabValueInput, labels map[string]string) (*docusign.Tabs,
-	*ToolError) {
+// roleTabs puts each value into the tab list that its label belongs to in the template. A
+// label the template does not define for the role is rejected, because Docusign would drop
+// its value without an error.
+func roleTabs(field, roleName string, values []tabValueInput, labels map[string]string) (
+	*docusign.Tabs, *ToolError) {
 	if len(values) == 0 {
 		return nil, nil
 	}
 	tabs := &docusign.Tabs{}
 	for j, v := range values {
 		kind, ok := labels[v.Label]
-		if !ok && len(labels) > 0 {
-			return nil, invalidArgument(indexed(field+".tabs", j)+".label", "the role has no "+
-				"tab labelled %q: use a label that get_template lists for it",
-				truncate(v.Label, 40))
+		if !ok {
+			return nil, unknownTabLabel(indexed(field+".tabs", j)+".label", roleName, v.Label,
+				labels)
 		}
 		list := tabListByName(tabs, kind)
 		*list = append(*list, docusign.Tab{TabLabel: v.Label, Value: v.Value})
 	}
 	return tabs, nil
-}
-
-func roleNames(roles map[string]map[string]string) string {
-	if len(roles) == 0 {
-		return "the template's roles (it lists none)"
-	}
-	names := make([]string, 0, len(roles))
-	for name := range roles {
-		names = append(names, strconv.Quote(name))
-	}
-	slices.Sort(names)
-	return strings.Join(names, ", ")
 }
 
 func documents(in []documentInput) []docusign.Document {
