@@ -235,6 +235,7 @@ func newCreateEnvelope(d *Deps) (serverTool, error) {
 			bool) {
 			return pendingCreate(ctx, d, in)
 		},
+		policyDetails: createPolicyRequest,
 	})
 }
 

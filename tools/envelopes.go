@@ -276,6 +276,7 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "voided"}, nil, nil
 		},
+		policyDetails: voidPolicyRequest,
 	})
 }
 

@@ -81,6 +81,9 @@ type toolSpec[In, Out any] struct {
 	validate func(in *In) *ToolError
 	// envelopeID returns the envelope the call acts on, for the policy request and logs.
 	envelopeID func(in *In) string
+	// policyDetails returns the call's details for a second policy decision after parsing,
+	// such as recipients and template. Nil means the first decision, on the name, suffices.
+	policyDetails func(in *In) policy.Request
 	// run calls Docusign and shapes the output. extra content follows the JSON text item.
 	run func(ctx context.Context, in *In) (out Out, extra []mcp.Content, err *ToolError)
 	// pending returns the result of a write that outlived the call budget and goes on in the
@@ -188,6 +191,10 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 		}
 		if terr == nil && spec.envelopeID != nil {
 			envelopeID = spec.envelopeID(in)
+		}
+		if terr == nil && spec.policyDetails != nil {
+			terr = d.decideDetails(ctx, spec.name, spec.readOnly, envelopeID,
+				spec.policyDetails(in))
 		}
 		var result *mcp.CallToolResult
 		if terr == nil {
