@@ -86,11 +86,13 @@ func runSim(ctx context.Context, cfg simConfig, stdout io.Writer, logger *slog.L
 			return fmt.Errorf("create credentials directory: %w", err)
 		}
 	}
-	logger.Info("simulator started", "url", sim.URL, "dir", dir)
 	files, err := writeSimCredentials(dir, sim.Credentials(), sim.CertificatePEM())
 	if err != nil {
 		return err
 	}
+	// Logged after the files exist, because scripts and tests wait for this line and then
+	// read them.
+	logger.Info("simulator started", "url", sim.URL, "dir", dir)
 	printSimBanner(stdout, sim.URL, files)
 	<-ctx.Done()
 	logger.Info("simulator stopped")
