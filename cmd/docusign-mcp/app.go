@@ -13,7 +13,6 @@ import (
 
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
-	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
 	"github.com/ys88io/docusign-mcp/tools"
 )
@@ -31,6 +30,8 @@ type app struct {
 	store   *store.Store
 	dataDir string
 	logger  *slog.Logger
+	// policy is the policy in force, which SIGHUP reloads.
+	policy *policyState
 
 	closers []func()
 }
@@ -66,15 +67,16 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 			return nil, fmt.Errorf("create export directory %s: %w", cfg.ExportDir, err)
 		}
 	}
-	if err := a.registerTools(dsCfg, cfg.ExportDir, cfg.ReadOnly); err != nil {
+	if err := a.registerTools(dsCfg, cfg); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// registerTools creates the Docusign client and the MCP server with the tools. With
-// readOnly, the policy denies every tool not annotated read-only.
-func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bool) error {
+// registerTools creates the Docusign client and the MCP server with the tools. The policy
+// comes from cfg's policy file; with cfg.ReadOnly, it denies every tool not annotated
+// read-only.
+func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 	// The audit log prunes with the retention saved by the audit retention command, else
 	// with the defaults.
 	audit, err := store.OpenAuditLog(a.store, store.AuditOptions{
@@ -88,14 +90,11 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 	if err != nil {
 		return fmt.Errorf("configure Docusign client: %w", err)
 	}
-	rules := policy.LocalConfig()
-	if readOnly {
-		rules.ReadOnlyPrincipals = []string{policy.DefaultPrincipal}
-	}
-	decider, err := policy.NewStatic(rules)
+	a.policy, err = newPolicyState(cfg, dsCfg.UserID)
 	if err != nil {
 		return fmt.Errorf("configure policy: %w", err)
 	}
+	decider := a.policy.decider()
 	// The filter hides the tools that the policy denies from tools/list, so a read-only
 	// server lists only the read-only tools.
 	a.mcp = server.NewMCPServer("docusign-mcp", buildVersion(),
@@ -111,7 +110,7 @@ func (a *app) registerTools(dsCfg docusign.Config, exportDir string, readOnly bo
 		Audit:     audit,
 		Policy:    decider,
 		Logger:    a.logger.With("component", "tools"),
-		Options:   tools.Options{ExportDir: exportDir, StatusMaxAge: a.statusMaxAge()},
+		Options:   tools.Options{ExportDir: cfg.ExportDir, StatusMaxAge: a.statusMaxAge()},
 	})
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)

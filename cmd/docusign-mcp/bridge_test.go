@@ -60,7 +60,7 @@ func helperCommand(t *testing.T, args ...string) (string, []string, []string) {
 func startOwner(t *testing.T, dir string) (*exec.Cmd, store.Owner, *bytes.Buffer) {
 	t.Helper()
 	name, env, args := helperCommand(t, "serve", "--simulator", "--data-dir", dir,
-		"--http", "127.0.0.1:0", "--log-format", "json")
+		"--http", "127.0.0.1:0", "--no-auth", "--log-format", "json")
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
@@ -183,7 +183,7 @@ func TestSecondOwnerRejected(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{name: "second HTTP server", args: []string{"--http", "127.0.0.1:0"},
+		{name: "second HTTP server", args: []string{"--http", "127.0.0.1:0", "--no-auth"},
 			wantErr: "only one process can own it"},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,11 @@ type serveConfig struct {
 	ExportDir           string // optional directory that receives a copy of each download
 	ReadOnly            bool   // allow only the tools annotated read-only
 	HTTP                httpConfig
+	// PolicyFile is the policy file, empty for a single local user with every tool.
+	PolicyFile string
+	// Principal is the stdio principal; empty means the policy file's stdio_principal, or
+	// policy.DefaultPrincipal.
+	Principal string
 	// Warnings are settings that serve accepts but ignores or finds risky. serve logs them
 	// once its logger exists.
 	Warnings []string
@@ -81,6 +86,11 @@ type httpConfig struct {
 	AllowedOrigins []string
 	MaxBodyBytes   int64
 	SessionIdleTTL time.Duration
+	// NoAuth serves HTTP without bearer tokens, as Principal; only on a loopback address.
+	NoAuth bool
+	// Policy authenticates callers and names their principals. serve sets it; nil serves
+	// every request as policy.DefaultPrincipal without authentication.
+	Policy *policyState
 	// SessionKey signs session ids. serve reads it from the data directory, so that ids
 	// survive a restart. Nil makes a key that lasts as long as the process.
 	SessionKey []byte
@@ -96,6 +106,8 @@ type serveFlags struct {
 	caFile                              envSetting
 	dataDir, storeKeyFile               envSetting
 	retention, matterField              envSetting
+	policyFile, principal               envSetting
+	noAuth                              *bool
 	upkeepInterval                      *time.Duration
 	secretFiles                         secretFileSettings
 	exportDir, httpAddr, allowedOrigins *string
@@ -155,12 +167,14 @@ func newServeFlags() *serveFlags {
 	f.exportDir = f.fs.String("export-dir", "",
 		"optional directory that receives a copy of each downloaded document")
 	f.httpAddr = f.fs.String("http", "",
-		"serve streamable HTTP at /mcp on this loopback address, e.g. 127.0.0.1:8931 "+
-			"(default: stdio)")
+		"serve streamable HTTP at /mcp on this address, e.g. 127.0.0.1:8931; needs --policy "+
+			"with tokens, or --no-auth on a loopback address (default: stdio)")
 	f.allowedOrigins = f.fs.String("allowed-origins", "",
 		"comma-separated browser origins allowed to call --http; any other Origin gets 403")
 	f.maxBodyBytes = f.fs.Int64("max-body-bytes", defaultMaxBodyBytes,
 		"maximum size of one HTTP request body, in bytes")
+	f.noAuth = f.fs.Bool("no-auth", false,
+		"serve --http without bearer tokens, as --principal; refused on a non-loopback address")
 	f.sessionIdleTTL = f.fs.Duration("session-idle-ttl", defaultSessionIdleTTL,
 		"forget an HTTP session after this long without requests")
 	f.logFormat, f.logLevel = logFlags(f.fs)
@@ -176,12 +190,18 @@ func (f *serveFlags) addStoreSettings() {
 		usage: "envelope custom field that names the matter type (default \"" +
 			store.DefaultMatterField + "\")"}
 	f.secretFiles = newSecretFileSettings()
+	f.policyFile = envSetting{flag: "policy", env: "DOCUSIGN_MCP_POLICY_FILE",
+		usage: "JSON policy file of principals, scopes and HTTP tokens; SIGHUP reloads it " +
+			"(default: one local user with every tool)"}
+	f.principal = envSetting{flag: "principal", env: "DOCUSIGN_MCP_PRINCIPAL",
+		usage: "principal of the stdio transport and of --no-auth HTTP (default: the policy " +
+			"file's stdio_principal, else \"local\")"}
 }
 
 func (f *serveFlags) settings() []*envSetting {
 	return []*envSetting{&f.integrationKey, &f.userID, &f.privateKey, &f.authServer,
 		&f.accountID, &f.redirectURI, &f.caFile, &f.dataDir, &f.storeKeyFile, &f.retention, &f.matterField,
-		&f.secretFiles.file, &f.secretFiles.keyFile}
+		&f.secretFiles.file, &f.secretFiles.keyFile, &f.policyFile, &f.principal}
 }
 
 // parseServeConfig parses the serve flags and environment. It returns errHelp or a
@@ -213,7 +233,7 @@ func parseServeConfig(args []string, env environment) (serveConfig, []string, er
 func (f *serveFlags) checkPaths() []string {
 	var problems []string
 	for _, s := range []*envSetting{&f.privateKey, &f.caFile, &f.dataDir, &f.storeKeyFile,
-		&f.secretFiles.file, &f.secretFiles.keyFile} {
+		&f.secretFiles.file, &f.secretFiles.keyFile, &f.policyFile} {
 		if strings.HasPrefix(s.value, "~") {
 			problems = append(problems, fmt.Sprintf("%s %q starts with ~, which serve does "+
 				"not expand: use an absolute path such as $HOME%s", s.name(),
@@ -283,6 +303,8 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 	var httpProblems []string
 	cfg.HTTP, httpProblems = f.checkHTTP()
 	problems = append(problems, httpProblems...)
+	cfg.PolicyFile, cfg.Principal = f.policyFile.value, f.principal.value
+	add(checkAuth(cfg))
 	return cfg, problems
 }
 
@@ -324,7 +346,8 @@ func (f *serveFlags) checkDocusign(haveSecretFile bool) (docusignConfig, []strin
 // checkHTTP validates the HTTP transport flags.
 func (f *serveFlags) checkHTTP() (httpConfig, []string) {
 	var problems []string
-	cfg := httpConfig{MaxBodyBytes: *f.maxBodyBytes, SessionIdleTTL: *f.sessionIdleTTL}
+	cfg := httpConfig{MaxBodyBytes: *f.maxBodyBytes, SessionIdleTTL: *f.sessionIdleTTL,
+		NoAuth: *f.noAuth}
 	if addr := strings.TrimSpace(*f.httpAddr); addr != "" {
 		normalized, err := checkListenAddr(addr)
 		if err != "" {
@@ -416,8 +439,8 @@ func checkRedirectURI(s *envSetting) string {
 		s.name(), truncate(s.value, 80))
 }
 
-// checkListenAddr completes a missing host with 127.0.0.1 and accepts only loopback
-// hosts, because the HTTP transport does not authenticate its callers.
+// checkListenAddr completes a missing host with 127.0.0.1. checkAuth accepts a non-loopback
+// host only with bearer token authentication.
 func checkListenAddr(addr string) (string, string) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -428,10 +451,6 @@ func checkListenAddr(addr string) (string, string) {
 	}
 	if host == "" {
 		host = "127.0.0.1"
-	}
-	if !isLoopbackHost(host) {
-		return "", "bind a loopback address such as 127.0.0.1, " +
-			"because the HTTP transport does not authenticate callers"
 	}
 	return net.JoinHostPort(host, port), ""
 }
@@ -550,4 +569,43 @@ func (f *serveFlags) checkUpkeep() (store.RetentionPolicy, time.Duration, []stri
 			"positive duration such as 1h, or 0 to turn upkeep off", interval))
 	}
 	return policy, interval, problems
+}
+
+// checkAuth requires a choice between bearer tokens (a policy file) and --no-auth for HTTP,
+// and refuses --no-auth on an address other hosts can reach.
+func checkAuth(cfg serveConfig) string {
+	h := cfg.HTTP
+	if h.Addr == "" {
+		if h.NoAuth {
+			return "--no-auth applies to --http only: remove it, or add --http"
+		}
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(h.Addr)
+	switch {
+	case h.NoAuth && cfg.PolicyFile != "":
+		return "--no-auth and --policy both set: remove --no-auth to authenticate callers " +
+			"with the policy file's tokens"
+	case h.NoAuth && !isLoopbackHost(host):
+		return "--no-auth on " + h.Addr + " is refused, because other hosts could call " +
+			"without a token: bind 127.0.0.1, or remove --no-auth and set --policy"
+	case !h.NoAuth && cfg.PolicyFile == "":
+		return "--http needs caller authentication: set --policy to a policy file with " +
+			"tokens or jwt, or add --no-auth on a loopback address for a single local user"
+	}
+	return ""
+}
+
+// checkLoopbackAddr is checkListenAddr that also refuses a non-loopback host, for servers
+// that never authenticate their callers, such as the simulator.
+func checkLoopbackAddr(addr string) (string, string) {
+	normalized, problem := checkListenAddr(addr)
+	if problem != "" {
+		return normalized, problem
+	}
+	if host, _, _ := net.SplitHostPort(normalized); !isLoopbackHost(host) {
+		return "", "bind a loopback address such as 127.0.0.1, because this server does " +
+			"not authenticate callers"
+	}
+	return normalized, ""
 }

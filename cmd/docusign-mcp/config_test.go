@@ -115,7 +115,7 @@ func TestParseServeConfigValid(t *testing.T) {
 		},
 		{
 			name: "http without host binds loopback",
-			args: []string{"--simulator", "--http", ":8931",
+			args: []string{"--simulator", "--http", ":8931", "--no-auth",
 				"--allowed-origins", "HTTP://LocalHost:6274, https://app.example/"},
 			check: func(t *testing.T, cfg serveConfig) {
 				if cfg.HTTP.Addr != "127.0.0.1:8931" {
@@ -244,9 +244,25 @@ func TestParseServeConfigProblems(t *testing.T) {
 			want: []string{"$HOME is not set: set DOCUSIGN_MCP_DATA_DIR (--data-dir)"},
 		},
 		{
-			name: "public http bind",
-			args: []string{"--simulator", "--http", "0.0.0.0:8931"},
-			want: []string{`--http "0.0.0.0:8931" is invalid: bind a loopback address`},
+			name: "public http bind without auth",
+			args: []string{"--simulator", "--http", "0.0.0.0:8931", "--no-auth"},
+			want: []string{`--no-auth on 0.0.0.0:8931 is refused`},
+		},
+		{
+			name: "http without auth choice",
+			args: []string{"--simulator", "--http", "127.0.0.1:8931"},
+			want: []string{"--http needs caller authentication: set --policy"},
+		},
+		{
+			name: "no-auth with policy",
+			args: []string{"--simulator", "--http", "127.0.0.1:8931", "--no-auth",
+				"--policy", "/etc/p.json"},
+			want: []string{"--no-auth and --policy both set"},
+		},
+		{
+			name: "no-auth without http",
+			args: []string{"--simulator", "--no-auth"},
+			want: []string{"--no-auth applies to --http only"},
 		},
 		{
 			name: "http without port",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -55,13 +56,15 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 		return err
 	}
 	defer a.close()
+	a.policy.reloadOnSIGHUP(ctx, logger)
 	if cfg.HTTP.Addr == "" {
 		a.recordOwner("")
-		return serveStdio(ctx, a.mcp, env, logger)
+		return serveStdio(policy.WithPrincipal(ctx, a.policy.principal), a.mcp, env, logger)
 	}
 	if cfg.HTTP.SessionKey, err = ensureSessionKey(a.dataDir); err != nil {
 		return err
 	}
+	cfg.HTTP.Policy = a.policy
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func parseSimConfig(args []string, env environment) (simConfig, []string, error)
 	cfg := simConfig{Dir: strings.TrimSpace(*dir), TLS: *useTLS}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
-	normalized, problem := checkListenAddr(strings.TrimSpace(*addr))
+	normalized, problem := checkLoopbackAddr(strings.TrimSpace(*addr))
 	if problem != "" {
 		problems = append(problems, fmt.Sprintf("--addr %q is invalid: %s", *addr, problem))
 	}

@@ -43,9 +43,15 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 		server.WithSessionIdleTTL(cfg.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(logger))
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", requireAllowedOrigin(cfg.AllowedOrigins, logger,
-		limitBody(cfg.MaxBodyBytes, dropSessionlessCancels(logger,
-			guardSessions(ids, logger, streamable)))))
+	var endpoint http.Handler = limitBody(cfg.MaxBodyBytes, dropSessionlessCancels(logger,
+		guardSessions(ids, logger, streamable)))
+	if cfg.Policy != nil {
+		// Authentication runs before the session checks, which bind ids to the principal.
+		endpoint = requireBearer(cfg.Policy, cfg.NoAuth, logger, endpoint)
+		mux.Handle(metadataPath, serveResourceMetadata(cfg.Policy))
+		mux.Handle(server.WellKnownProtectedResourcePath, serveResourceMetadata(cfg.Policy))
+	}
+	mux.Handle("/mcp", requireAllowedOrigin(cfg.AllowedOrigins, logger, endpoint))
 	return &httpServer{
 		mcp: streamable,
 		http: &http.Server{
