@@ -1,0 +1,74 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+	"github.com/ys88io/docusign-mcp/policy"
+)
+
+func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
+	all := []string{policy.Wildcard}
+	tests := []struct {
+		name     string
+		scope    policy.Scope
+		status   string
+		ccEmail  string
+		wantCode string // policy reason code, empty for success
+	}{
+		{name: "cc in denied domain", status: "sent", ccEmail: "eve@evil.test",
+			scope:    policy.Scope{Tools: all, DeniedDomains: []string{"evil.test"}},
+			wantCode: policy.CodeDomainDenied},
+		{name: "recipients outside allowed domains", status: "sent",
+			scope:    policy.Scope{Tools: all, AllowedDomains: []string{"firm.test"}},
+			wantCode: policy.CodeDomainNotAllowed},
+		{name: "too many recipients", status: "sent",
+			scope: policy.Scope{Tools: all, MaxRecipients: 1}, wantCode: policy.CodeTooManyRecips},
+		{name: "documents over the limit", status: "sent",
+			scope:    policy.Scope{Tools: all, MaxDocumentBytes: 10},
+			wantCode: policy.CodeDocumentsTooBig},
+		{name: "drafts only sends", status: "sent",
+			scope: policy.Scope{Tools: all, DraftsOnly: true}, wantCode: policy.CodeDraftsOnly},
+		{name: "drafts only saves a draft", status: "created",
+			scope: policy.Scope{Tools: all, DraftsOnly: true}},
+		{name: "allowed domains match", status: "sent",
+			scope: policy.Scope{Tools: all, AllowedDomains: []string{"EXAMPLE.com"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			engine := policy.NewEngine(&policy.File{Principals: map[string]policy.Scope{
+				policy.DefaultPrincipal: tt.scope}}, "")
+			h := newHarness(t, func(d *Deps) { d.Policy = engine })
+			c := h.stdioClient(t)
+			args := documentsEnvelope(t, tt.status)
+			if tt.ccEmail != "" {
+				args["carbon_copies"].([]any)[0].(map[string]any)["email"] = tt.ccEmail
+			}
+			res := callTool(t, c, "create_envelope", args)
+			creates := h.sim.Calls()[docusigntest.OpCreateEnvelope]
+			if tt.wantCode == "" {
+				var out createEnvelopeOutput
+				mustSucceed(t, res, &out)
+				if creates != 1 {
+					t.Errorf("simulator saw %d creates, want 1", creates)
+				}
+				return
+			}
+			got := mustFail(t, res)
+			if got.Code != CodePolicyDenied {
+				t.Errorf("code = %q, want %q", got.Code, CodePolicyDenied)
+			}
+			if !strings.Contains(got.Message, tt.wantCode) {
+				t.Errorf("message %q does not name reason %s", got.Message, tt.wantCode)
+			}
+			if !strings.HasPrefix(got.NextStep, "do not retry the same call") {
+				t.Errorf("next_step %q does not say what the caller can do", got.NextStep)
+			}
+			if creates != 0 {
+				t.Errorf("simulator saw %d creates, want 0: the policy must decide first",
+					creates)
+			}
+		})
+	}
+}
