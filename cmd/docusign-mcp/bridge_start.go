@@ -50,7 +50,7 @@ func checkBridgeable(cfg serveConfig, dataDir string, owner store.Owner) error {
 	switch {
 	case owner.URL == "":
 		return heldError(dataDir, owner, "it serves stdio only, so there is nothing to "+
-			"bridge to: run one 'docusign-mcp serve --http 127.0.0.1:8931' as the owner "+
+			"bridge to: run one 'docusign-mcp serve --http 127.0.0.1:8931 --no-auth' as the owner "+
 			"that every agent shares, or set another data directory")
 	case owner.Simulator && !cfg.Simulator:
 		return heldError(dataDir, owner, "it serves the simulator while this process is "+
