@@ -80,7 +80,7 @@ func deny(code, rule, format string, args ...any) Decision {
 	return Decision{Reason: fmt.Sprintf(format, args...), Code: code, Rule: rule}
 }
 
-// rules are checked in order; each returns a denial with Rule relative to the principal.
+// rules are checked in order. Each returns a denial with Rule relative to the principal.
 var rules = []func(*Engine, Scope, Request) (Decision, bool){
 	ruleTools, ruleSender, ruleTemplate, ruleDomains, ruleRecipients, ruleDocuments,
 	ruleDraftsOnly,

@@ -22,8 +22,8 @@ const MaxPacketBytes int64 = 25 << 20
 type File struct {
 	// Schema names the JSON Schema for editors; the server ignores it.
 	Schema string `json:"$schema,omitempty"`
-	// StdioPrincipal is the principal of the stdio transport; empty means DefaultPrincipal,
-	// or the --principal flag when set.
+	// StdioPrincipal is the principal of the stdio transport. The --principal flag
+	// overrides it, and empty means DefaultPrincipal.
 	StdioPrincipal string `json:"stdio_principal,omitempty"`
 	// Principals maps each principal to its scope.
 	Principals map[string]Scope `json:"principals"`
@@ -37,8 +37,8 @@ type File struct {
 type Token struct {
 	// Principal is the principal the token authenticates.
 	Principal string `json:"principal"`
-	// SHA256 is the token's SHA-256 hash in lower-case hex, as 'docusign-mcp token hash'
-	// or sha256sum prints it.
+	// SHA256 is the token's SHA-256 hash in lower-case hex, as HashToken returns it and
+	// `printf %s TOKEN | sha256sum` prints it.
 	SHA256 string `json:"sha256" jsonschema:"pattern=^[0-9a-f]{64}$"`
 }
 
@@ -48,10 +48,10 @@ type JWTConfig struct {
 	Issuer string `json:"issuer"`
 	// Audience is the required aud claim, usually this server's resource URL.
 	Audience string `json:"audience"`
-	// PublicKeyFile is a PEM file with the issuer's RSA or EC public key; a relative path is
-	// relative to the policy file.
+	// PublicKeyFile is a PEM file with the issuer's RSA or EC public key. A relative path
+	// is relative to the policy file.
 	PublicKeyFile string `json:"public_key_file"`
-	// PrincipalClaim is the claim that names the principal; empty means "sub".
+	// PrincipalClaim is the claim that names the principal. Empty means "sub".
 	PrincipalClaim string `json:"principal_claim,omitempty"`
 	// AuthorizationServers are listed in the protected-resource metadata document.
 	AuthorizationServers []string `json:"authorization_servers,omitempty"`
@@ -128,7 +128,7 @@ func (f *File) authProblems() []string {
 		if b, err := hex.DecodeString(t.SHA256); err != nil || len(b) != 32 ||
 			t.SHA256 != strings.ToLower(t.SHA256) {
 			problems = append(problems, field+".sha256 is not 64 lower-case hex "+
-				"characters: write the output of 'docusign-mcp token hash'")
+				"characters: write the digest that `printf %s TOKEN | sha256sum` prints")
 		}
 	}
 	if j := f.JWT; j != nil {

@@ -14,7 +14,7 @@ func (Duration) JSONSchema() *jsonschema.Schema {
 }
 
 // Schema returns the JSON Schema of the policy file, generated from File, as indented JSON
-// ending in a newline. examples/policy.schema.json holds its output.
+// ending in a newline. examples/policy.schema.json contains its output.
 func Schema() ([]byte, error) {
 	r := &jsonschema.Reflector{DoNotReference: false}
 	s := r.Reflect(&File{})

@@ -14,42 +14,45 @@ const (
 	FallbackDraft = "draft"
 )
 
-// Scope is what one principal may do. ScopeOf returns it with defaults filled in.
+// Scope is the set of tools and limits of one principal. ScopeOf returns it with defaults
+// filled in.
 type Scope struct {
-	// Tools are the MCP tool names the principal may call; Wildcard allows all.
+	// Tools are the MCP tool names the principal may call. Wildcard allows all.
 	Tools []string `json:"tools"`
 	// ReadOnly limits the principal to tools whose readOnlyHint is set.
 	ReadOnly bool `json:"read_only,omitempty"`
 	// Senders are the Docusign user ids the principal may act for, in addition to the
 	// configured user, which is always allowed.
 	Senders []string `json:"senders,omitempty"`
-	// Templates are the template ids the principal may create envelopes from; empty allows
+	// Templates are the template ids the principal may create envelopes from. Empty allows
 	// any template.
 	Templates []string `json:"templates,omitempty"`
 	// AllowedDomains, when not empty, are the only recipient email domains allowed.
 	AllowedDomains []string `json:"allowed_domains,omitempty"`
-	// DeniedDomains are recipient email domains refused; they win over AllowedDomains.
+	// DeniedDomains are recipient email domains that are rejected even when AllowedDomains
+	// lists them.
 	DeniedDomains []string `json:"denied_domains,omitempty"`
-	// MaxRecipients is the most recipients of one envelope; 0 means no limit.
+	// MaxRecipients is the max number of recipients of one envelope. 0 means no limit.
 	MaxRecipients int `json:"max_recipients,omitempty"`
-	// MaxDocumentBytes is the most document bytes of one envelope; 0 means the Docusign
-	// ceiling MaxPacketBytes, and more than it is invalid.
+	// MaxDocumentBytes is the max size of the documents of one envelope. 0 means the
+	// Docusign limit MaxPacketBytes, and a larger value is invalid.
 	MaxDocumentBytes int64 `json:"max_document_bytes,omitempty"`
 	// DraftsOnly lets the principal create drafts only: sending needs a person in Docusign.
 	DraftsOnly bool `json:"drafts_only,omitempty"`
 	// RequireApproval lists the actions (ActionSend, ActionVoid) that need a human's yes.
 	RequireApproval []string `json:"require_approval,omitempty"`
-	// ApprovalFallback applies when approval is required but no human can answer:
+	// ApprovalFallback applies when approval is required but no person can confirm:
 	// FallbackDeny (default) or FallbackDraft.
 	ApprovalFallback string `json:"approval_fallback,omitempty"`
 	// ResendMinInterval is the shortest time between two resends of one envelope.
 	ResendMinInterval Duration `json:"resend_min_interval,omitempty"`
-	// ResendMaxCount is the most resends of one envelope.
+	// ResendMaxCount is the max number of resends of one envelope.
 	ResendMaxCount int `json:"resend_max_count,omitempty"`
 	// SeeSensitive lets the principal see tab values that look like identity, bank or card
 	// numbers unmasked.
 	SeeSensitive bool `json:"see_sensitive,omitempty"`
-	// DownloadBudgetBytes is how many document bytes the principal may download per hour.
+	// DownloadBudgetBytes is the number of document bytes the principal may download within
+	// the window that the download budget code defines.
 	DownloadBudgetBytes int64 `json:"download_budget_bytes,omitempty"`
 }
 
@@ -76,7 +79,8 @@ func (d *Duration) UnmarshalJSON(raw []byte) error {
 	}
 	parsed, err := time.ParseDuration(text)
 	if err != nil {
-		return fmt.Errorf("duration %q: %w; write it like \"15m\" or \"1h\"", text, err)
+		return fmt.Errorf("duration %q is invalid: %w: write it like \"15m\" or \"1h\"",
+			text, err)
 	}
 	*d = Duration(parsed)
 	return nil
@@ -99,14 +103,14 @@ func (s Scope) withDefaults() Scope {
 	return s
 }
 
-// Scoper is a Decider that knows each principal's Scope.
+// Scoper is a Decider that returns the Scope of each principal it configures.
 type Scoper interface {
 	Scope(principal string) (Scope, bool)
 }
 
-// ScopeOf returns the Scope of the principal in ctx (see PrincipalFrom) as d knows it, with
-// defaults filled in. It looks through wrappers that have an Unwrap() Decider method. When d
-// knows no scopes, or not this principal, it returns the defaults with no tools.
+// ScopeOf returns the Scope of the principal in ctx (see PrincipalFrom) from d, with defaults
+// filled in. It looks through wrappers that have an Unwrap() Decider method. When d has no
+// scopes, or none for this principal, it returns the defaults with no tools.
 func ScopeOf(ctx context.Context, d Decider) Scope {
 	principal := PrincipalFrom(ctx)
 	for d != nil {

@@ -85,7 +85,7 @@ func (d *Deps) decideDetails(ctx context.Context, tool string, readOnly bool,
 	return nil
 }
 
-// denialNextSteps says what a caller can do about a denial, by policy reason code.
+// denialNextSteps maps a policy reason code to what the caller can do about the denial.
 var denialNextSteps = map[string]string{
 	policy.CodeSender:           "act for the configured Docusign user, or ask the operator",
 	policy.CodeTemplate:         "use a template that the policy allows",

@@ -14,12 +14,12 @@ import (
 // jwtLeeway is the clock skew allowed on a JWT's exp, nbf and iat.
 const jwtLeeway = 30 * time.Second
 
-// metadataPath is where the RFC 9728 protected-resource metadata of /mcp is served. The
+// metadataPath is the path of the RFC 9728 protected-resource metadata of /mcp. The same
 // document is served at the well-known root too.
 const metadataPath = server.WellKnownProtectedResourcePath + "/mcp"
 
-// The Connect endpoint, once built, will authenticate Docusign's calls by their HMAC
-// signatures instead of bearer tokens, so it must not sit behind requireBearer.
+// NOTE: the Connect webhook endpoint is not built yet. It must authenticate Docusign's calls
+// by their HMAC signatures instead of bearer tokens, so mount it outside requireBearer.
 
 // requireBearer authenticates each request by its bearer token, a static token from the
 // policy file or a JWT, and puts the principal in the request context for the session
@@ -28,7 +28,7 @@ const metadataPath = server.WellKnownProtectedResourcePath + "/mcp"
 func requireBearer(st *policyState, noAuth bool, logger *slog.Logger,
 	next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Without a policy file no token could match; checkAuth then requires --no-auth.
+		// Without a policy file no token could match, so checkAuth has required --no-auth.
 		if noAuth || st.file() == nil {
 			next.ServeHTTP(w, r.WithContext(policy.WithPrincipal(r.Context(), st.principal)))
 			return
@@ -38,11 +38,11 @@ func requireBearer(st *policyState, noAuth bool, logger *slog.Logger,
 			challenge(w, r, "", "this endpoint needs an Authorization: Bearer token")
 			return
 		}
-		principal, why := st.authenticate(token)
+		principal, reason := st.authenticate(token)
 		if principal == "" {
 			logger.Info("rejected a request with an invalid bearer token", "method", r.Method,
-				"why", why)
-			challenge(w, r, "invalid_token", "the bearer token is not valid: "+why)
+				"reason", reason)
+			challenge(w, r, "invalid_token", "the bearer token is not valid: "+reason)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(policy.WithPrincipal(r.Context(), principal)))
@@ -59,8 +59,8 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// authenticate returns the principal of token, or "" and why not. The reason never
-// contains the token.
+// authenticate returns the principal of token, or "" and the reason it is rejected. The
+// reason never contains the token.
 func (st *policyState) authenticate(token string) (string, string) {
 	f := st.file()
 	if f == nil {

@@ -146,7 +146,7 @@ type jwtVerifier struct {
 	method string
 }
 
-// newJWTVerifier reads cfg's PEM public key; a relative path is relative to dir.
+// newJWTVerifier reads cfg's PEM public key. A relative path is relative to dir.
 func newJWTVerifier(cfg policy.JWTConfig, dir string) (*jwtVerifier, error) {
 	path := cfg.PublicKeyFile
 	if !filepath.IsAbs(path) {
@@ -162,7 +162,7 @@ func newJWTVerifier(cfg policy.JWTConfig, dir string) (*jwtVerifier, error) {
 	if key, err := jwt.ParseECPublicKeyFromPEM(raw); err == nil {
 		return &jwtVerifier{cfg: cfg, key: key, method: "ES256"}, nil
 	}
-	return nil, fmt.Errorf("jwt.public_key_file %s holds no RSA or EC public key in PEM: "+
+	return nil, fmt.Errorf("jwt.public_key_file %s contains no RSA or EC public key in PEM: "+
 		"export the issuer's signing key as a PUBLIC KEY block", path)
 }
 
