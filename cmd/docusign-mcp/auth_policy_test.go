@@ -1,8 +1,17 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/ys88io/docusign-mcp/policy"
 )
@@ -65,6 +74,52 @@ func TestPolicyStartupProblems(t *testing.T) {
 			_, err := newPolicyState(serveConfig{PolicyFile: fx.path}, "")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("newPolicyState error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestJWTVerifierKeyTypes(t *testing.T) {
+	dir := t.TempDir()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("generate RSA key: %v", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if err != nil {
+		t.Fatalf("marshal RSA key: %v", err)
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "rsa.pem"), pemBytes, 0o600); err != nil {
+		t.Fatalf("write key: %v", err)
+	}
+	v, err := newJWTVerifier(policy.JWTConfig{Issuer: testIssuer, Audience: testAudience,
+		PublicKeyFile: "rsa.pem", PrincipalClaim: "email"}, dir)
+	if err != nil {
+		t.Fatalf("newJWTVerifier: %v", err)
+	}
+	claims := jwt.MapClaims{"iss": testIssuer, "aud": testAudience, "email": "agent-7",
+		"exp": time.Now().Add(time.Hour).Unix()}
+	tests := []struct {
+		name   string
+		method jwt.SigningMethod
+		key    any
+		want   string // principal, empty for a rejection
+	}{
+		{name: "RS256 signed by the key", method: jwt.SigningMethodRS256, key: rsaKey,
+			want: "agent-7"},
+		{name: "HS256 keyed with the public key", method: jwt.SigningMethodHS256, key: pemBytes},
+		{name: "unsigned", method: jwt.SigningMethodNone, key: jwt.UnsafeAllowNoneSignatureType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			signed, err := jwt.NewWithClaims(tt.method, claims).SignedString(tt.key)
+			if err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+			got, err := v.principal(signed)
+			if got != tt.want {
+				t.Errorf("principal = %q (err %v), want %q", got, err, tt.want)
 			}
 		})
 	}
