@@ -7,6 +7,7 @@
 //	demo   run one envelope from creation to a signed PDF against the simulator
 //	audit  verify, read or prune the audit log of Docusign calls and tool calls
 //	secrets import, list or delete keys in the encrypted secret file, or rotate the store key
+//	token  hash a bearer token for the policy file
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
@@ -63,6 +64,8 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runAuditCommand(ctx, args[1:], env))
 	case "secrets":
 		return exitStatus(env.stderr, runSecretsCommand(ctx, args[1:], env))
+	case "token":
+		return exitStatus(env.stderr, runTokenCommand(args[1:], env))
 	case "help":
 		if len(args) > 1 && isCommand(args[1]) {
 			// 'help serve' prints what 'serve --help' prints.
@@ -120,7 +123,7 @@ func (e *usageError) Error() string {
 // isCommand reports whether name is a subcommand that takes --help.
 func isCommand(name string) bool {
 	switch name {
-	case "serve", "sim", "demo", "audit", "secrets":
+	case "serve", "sim", "demo", "audit", "secrets", "token":
 		return true
 	}
 	return false
@@ -136,6 +139,7 @@ Usage:
   docusign-mcp demo [flags]    sign one envelope end to end against the simulator
   docusign-mcp audit ACTION    verify, tail, query, total or prune the audit log
   docusign-mcp secrets ACTION  import, list or delete keys in the encrypted secret file
+  docusign-mcp token hash      print the SHA-256 hash of a bearer token read from stdin
   docusign-mcp --version       print the version (also -v)
 
 Run 'docusign-mcp COMMAND --help' or 'docusign-mcp help COMMAND' for the flags of a
