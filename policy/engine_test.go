@@ -178,3 +178,29 @@ func (w wrapper) Decide(ctx context.Context, req Request) (Decision, error) {
 }
 
 func (w wrapper) Unwrap() Decider { return w.next }
+
+func TestCheckToolsNamesUnknownTool(t *testing.T) {
+	known := []string{"create_envelope", "list_envelopes", "void_envelope"}
+	tests := []struct {
+		name  string
+		tools []string
+		want  string // empty when valid
+	}{
+		{name: "known tools", tools: []string{"void_envelope", "list_envelopes"}},
+		{name: "wildcard", tools: []string{Wildcard}},
+		{name: "misspelt tool", tools: []string{"list_envelopes", "void_envelop"},
+			want: `principals.a.tools[1] "void_envelop" is not a tool of this server`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &File{Principals: map[string]Scope{"a": {Tools: tt.tools}}}
+			err := f.CheckTools(known)
+			if tt.want == "" && err != nil {
+				t.Errorf("CheckTools = %v, want nil", err)
+			}
+			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("CheckTools = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -203,3 +203,27 @@ func (f *File) PrincipalOfToken(token string) (string, bool) {
 	}
 	return found, found != ""
 }
+
+// CheckTools returns an error naming each tool of a scope that is not in known, such as a
+// misspelt name that would otherwise deny the tool without a word.
+func (f *File) CheckTools(known []string) error {
+	var problems []string
+	names := make([]string, 0, len(f.Principals))
+	for name := range f.Principals {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for i, tool := range f.Principals[name].Tools {
+			if tool != Wildcard && !slices.Contains(known, tool) {
+				problems = append(problems, fmt.Sprintf("principals.%s.tools[%d] %q is not a "+
+					"tool of this server: use one of %s, or \"*\"", name, i, tool,
+					strings.Join(known, ", ")))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d problem(s): %s", len(problems), strings.Join(problems, "; "))
+	}
+	return nil
+}

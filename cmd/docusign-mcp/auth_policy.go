@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/tools"
 )
 
 // policyState is the policy in force: the decider, and the JWT verifier built from the same
@@ -67,6 +68,9 @@ func (st *policyState) load() (*policy.File, *jwtVerifier, error) {
 	f, err := policy.LoadFile(st.path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := f.CheckTools(toolNames()); err != nil {
+		return nil, nil, fmt.Errorf("policy file %s: %w", st.path, err)
 	}
 	if st.readOnly {
 		for name, scope := range f.Principals {
@@ -184,4 +188,17 @@ func (v *jwtVerifier) principal(token string) (string, error) {
 		return "", fmt.Errorf("the JWT has no string claim %q naming the principal", name)
 	}
 	return principal, nil
+}
+
+// toolNames returns the names of every tool the server offers, for checking the policy file.
+func toolNames() []string {
+	all, err := tools.Tools(tools.Deps{})
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(all))
+	for _, t := range all {
+		names = append(names, t.Tool.Name)
+	}
+	return names
 }

@@ -64,6 +64,10 @@ func TestPolicyStartupProblems(t *testing.T) {
 		{name: "missing JWT key", want: "jwt.public_key_file", write: func() {
 			fx.write(t, noKey)
 		}},
+		{name: "misspelt tool", want: `"void_envelop" is not a tool of this server`,
+			write: func() {
+				fx.writeRaw(t, []byte(`{"principals": {"x": {"tools": ["void_envelop"]}}}`))
+			}},
 		{name: "not JSON", want: "policy.schema.json", write: func() {
 			fx.writeRaw(t, []byte(`principals: x`))
 		}},
