@@ -1,11 +1,13 @@
 package tools
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
@@ -70,5 +72,32 @@ func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
 					creates)
 			}
 		})
+	}
+}
+
+func TestScopeDenialIsAudited(t *testing.T) {
+	h, _ := auditHarness(t)
+	h.deps.Policy = policy.NewEngine(&policy.File{Principals: map[string]policy.Scope{
+		"agent-1": {Tools: []string{policy.Wildcard}, DeniedDomains: []string{"example.com"}},
+	}}, "")
+	tools := directTools(t, h.deps)
+	agent := policy.WithPrincipal(context.Background(), "agent-1")
+	res := callDirect(t, agent, tools, "create_envelope", documentsEnvelope(t, "sent"))
+	if !res.IsError {
+		t.Fatalf("create_envelope to a denied domain succeeded: %s", resultText(res))
+	}
+	calls, err := store.QueryAudit(context.Background(), h.store,
+		store.AuditQuery{Kind: store.AuditToolCall})
+	if err != nil {
+		t.Fatalf("QueryAudit failed: %v", err)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("tool call records = %+v, want 1", calls)
+	}
+	if calls[0].Decision != store.DecisionDeny {
+		t.Errorf("decision = %q, want %q", calls[0].Decision, store.DecisionDeny)
+	}
+	if want := "principals.agent-1.denied_domains"; calls[0].PolicyRule != want {
+		t.Errorf("policy rule = %q, want %q", calls[0].PolicyRule, want)
 	}
 }
