@@ -134,7 +134,8 @@ func readSimEnv(t *testing.T, path string) []string {
 func startServe(t *testing.T, env []string) *process {
 	t.Helper()
 	trackSources(t)
-	cmd := exec.Command(binaryPath, "serve", "--http", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(binaryPath, "serve", "--http", "127.0.0.1:0", "--no-auth",
+		"--log-format", "json")
 	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
 	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr

@@ -27,7 +27,7 @@ const (
 // and its MCP endpoint URL.
 func startHTTPServe(t *testing.T, extra ...string) (*process, string) {
 	t.Helper()
-	args := append([]string{"serve", "--simulator", "--http", "127.0.0.1:0",
+	args := append([]string{"serve", "--simulator", "--http", "127.0.0.1:0", "--no-auth",
 		"--log-format", "json"}, extra...)
 	p := startBinary(t, nil, args...)
 	return p, p.waitForLogField(t, "serving MCP over streamable HTTP", "url")

@@ -157,7 +157,7 @@ func TestExampleConfigsWithInspector(t *testing.T) {
 	checkNineTools(t, "mcp-simulator.json", stdout, stderr, code)
 
 	entry := loadExample(t, "mcp-http.json")
-	server := startBinary(t, nil, "serve", "--simulator", "--http", "127.0.0.1:0",
+	server := startBinary(t, nil, "serve", "--simulator", "--http", "127.0.0.1:0", "--no-auth",
 		"--log-format", "json")
 	url := server.waitForLogField(t, "serving MCP over streamable HTTP", "url")
 	if entry.Type != "streamable-http" || !strings.HasSuffix(entry.URL, "/mcp") {

@@ -105,7 +105,7 @@ func TestInspectorCallsToolsOverStdio(t *testing.T) {
 
 func TestInspectorCallsToolsOverHTTP(t *testing.T) {
 	tools := requireNodeTools(t)
-	server := startBinary(t, nil, "serve", "--simulator", "--http", "127.0.0.1:0",
+	server := startBinary(t, nil, "serve", "--simulator", "--http", "127.0.0.1:0", "--no-auth",
 		"--log-format", "json")
 	url := server.waitForLogField(t, "serving MCP over streamable HTTP", "url")
 	callTools(t, tools, nil, []string{url})

@@ -18,7 +18,7 @@ import (
 // restartHTTPServe starts serve --simulator on addr with the data directory dir.
 func restartHTTPServe(t *testing.T, addr, dir string) *process {
 	t.Helper()
-	p := startBinary(t, nil, "serve", "--simulator", "--http", addr, "--data-dir", dir,
+	p := startBinary(t, nil, "serve", "--simulator", "--http", addr, "--no-auth", "--data-dir", dir,
 		"--log-format", "json")
 	p.waitForLogField(t, "serving MCP over streamable HTTP", "url")
 	return p

@@ -69,7 +69,7 @@ func runContract(t *testing.T, tools nodeTools, era string) {
 	flags := serveFlagsFromEnvFile(t, filepath.Join(dir, "docusign-mcp.env"))
 
 	serve := func(name string, extra ...string) string {
-		args := append([]string{"serve", "--http", "127.0.0.1:0", "--log-format", "json",
+		args := append([]string{"serve", "--http", "127.0.0.1:0", "--no-auth", "--log-format", "json",
 			"--data-dir", filepath.Join(dir, name)}, flags...)
 		p := startBinary(t, nil, append(args, extra...)...)
 		return p.waitForLogField(t, "serving MCP over streamable HTTP", "url")
