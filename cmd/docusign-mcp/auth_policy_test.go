@@ -128,3 +128,15 @@ func TestJWTVerifierKeyTypes(t *testing.T) {
 		})
 	}
 }
+
+func TestLegalTeamExampleLoads(t *testing.T) {
+	path := filepath.Join("..", "..", "examples", "policy-legal-team.json")
+	st, err := newPolicyState(serveConfig{PolicyFile: path}, "")
+	if err != nil {
+		t.Fatalf("serve would reject %s: %v", path, err)
+	}
+	if st.principal != "partner" {
+		t.Errorf("stdio principal = %q, want the example's stdio_principal partner",
+			st.principal)
+	}
+}
