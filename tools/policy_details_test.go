@@ -17,6 +17,7 @@ func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
 		scope    policy.Scope
 		status   string
 		ccEmail  string
+		template bool   // create from the engagement letter template instead of documents
 		wantCode string // policy reason code, empty for success
 	}{
 		{name: "cc in denied domain", status: "sent", ccEmail: "eve@evil.test",
@@ -36,6 +37,12 @@ func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
 			scope: policy.Scope{Tools: all, DraftsOnly: true}},
 		{name: "allowed domains match", status: "sent",
 			scope: policy.Scope{Tools: all, AllowedDomains: []string{"EXAMPLE.com"}}},
+		{name: "template outside the list", status: "sent", template: true,
+			scope:    policy.Scope{Tools: all, Templates: []string{"0b7c2a1e-0b1d-4c3e-9f8a-1b2c3d4e5f60"}},
+			wantCode: policy.CodeTemplate},
+		{name: "template role in denied domain", status: "sent", template: true,
+			scope:    policy.Scope{Tools: all, DeniedDomains: []string{"example.com"}},
+			wantCode: policy.CodeDomainDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,11 +51,18 @@ func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
 			h := newHarness(t, func(d *Deps) { d.Policy = engine })
 			c := h.stdioClient(t)
 			args := documentsEnvelope(t, tt.status)
+			if tt.template {
+				args = map[string]any{"source": "template", "status": tt.status,
+					"template_id": docusigntest.EngagementLetterTemplateID,
+					"roles": []any{map[string]any{"role_name": "Client", "name": "Cleo",
+						"email": "cleo@example.com"}}}
+			}
 			if tt.ccEmail != "" {
 				args["carbon_copies"].([]any)[0].(map[string]any)["email"] = tt.ccEmail
 			}
 			res := callTool(t, c, "create_envelope", args)
-			creates := h.sim.Calls()[docusigntest.OpCreateEnvelope]
+			calls := h.sim.Calls()
+			creates := calls[docusigntest.OpCreateEnvelope]
 			if tt.wantCode == "" {
 				var out createEnvelopeOutput
 				mustSucceed(t, res, &out)
@@ -70,6 +84,9 @@ func TestCreateScopeRulesBeforeDocusign(t *testing.T) {
 			if creates != 0 {
 				t.Errorf("simulator saw %d creates, want 0: the policy must decide first",
 					creates)
+			}
+			if n := calls[docusigntest.OpGetTemplate]; n != 0 {
+				t.Errorf("simulator saw %d template reads, want 0", n)
 			}
 		})
 	}
