@@ -19,6 +19,7 @@ import (
 //	POST /sim/envelopes/{id}/expire
 //	GET  /sim/envelopes/{id}                            status and recipients
 //	GET  /sim/calls                                     Calls()
+//	GET  /sim/violations                                Violations()
 //	POST /sim/clock/advance                             {"seconds": 3600}
 func (s *Server) controlRoutes(mux *http.ServeMux) {
 	const env = "/sim/envelopes/{envelopeId}"
@@ -49,6 +50,9 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, s.Calls())
 	})
 	mux.HandleFunc("POST /sim/clock/advance", s.advanceClock)
+	mux.HandleFunc("GET /sim/violations", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, s.Violations())
+	})
 }
 
 // control runs a signer action and responds with the envelope's status and recipients.

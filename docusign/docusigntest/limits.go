@@ -61,9 +61,11 @@ func (s *Server) checkLimits(w http.ResponseWriter, r *http.Request, accountID s
 	case rw.hourCount >= s.opts.HourlyLimit:
 		err = newAPIError(s.opts.LimitStatus, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED", limitMessage)
 		retryAfter = rw.hourStart.Add(hourWindow).Sub(now)
+		s.state.violations.Hourly++
 	case rw.burstCount >= s.opts.BurstLimit:
 		err = newAPIError(s.opts.LimitStatus, "BURST_APIINVOCATION_LIMIT_EXCEEDED", limitMessage)
 		retryAfter = rw.burstStart.Add(burstWindow).Sub(now)
+		s.state.violations.Burst++
 	default:
 		rw.hourCount++
 		rw.burstCount++
@@ -108,10 +110,12 @@ func (s *Server) checkEnvelopeLimits(r *http.Request, now time.Time) *Error {
 	}
 	*times = pruneBefore(*times, now.Add(-hourWindow))
 	if hourly > 0 && len(*times) >= hourly {
+		s.state.violations.EnvelopeHourly++
 		return newAPIError(http.StatusBadRequest, hourlyCode,
 			"The maximum number of hourly requests for this envelope has been exceeded.")
 	}
 	if burst > 0 && countSince(*times, now.Add(-burstWindow)) >= burst {
+		s.state.violations.EnvelopeBurst++
 		return newAPIError(http.StatusBadRequest, burstCode,
 			"The maximum number of requests for this envelope in 30 seconds has been exceeded.")
 	}
@@ -143,4 +147,33 @@ func countSince(times []time.Time, cutoff time.Time) int {
 		}
 	}
 	return n
+}
+
+// Violations counts the requests that the simulator rejected for a rate limit, by limit, and
+// the status reads that broke Docusign's rule of one per envelope per 15 minutes, which
+// Docusign serves but counts against an integration in its go-live review. A well-behaved
+// client keeps every count at zero.
+type Violations struct {
+	Hourly         int `json:"hourly"`
+	Burst          int `json:"burst"`
+	EnvelopeHourly int `json:"envelope_hourly"`
+	EnvelopeBurst  int `json:"envelope_burst"`
+	FrequentPolls  int `json:"frequent_polls"`
+}
+
+// Total returns the sum of all counts.
+func (v Violations) Total() int {
+	return v.Hourly + v.Burst + v.EnvelopeHourly + v.EnvelopeBurst + v.FrequentPolls
+}
+
+// Violations returns the rate-limit violations since the simulator started. The error
+// responses of injected faults are not counted, because the client did not cause them.
+func (s *Server) Violations() Violations {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.state.violations
+	for _, n := range s.state.frequentPolls {
+		v.FrequentPolls += n
+	}
+	return v
 }

@@ -19,6 +19,7 @@ type state struct {
 	rates         map[string]*rateWindow // by account id
 	frequentPolls map[string]int         // envelope id -> status GETs within 15 minutes
 	lastStatusGet map[string]time.Time
+	violations    Violations // rate-limit rejections, by limit
 	faults        []*Fault
 }
 
