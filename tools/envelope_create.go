@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Limits that create_envelope checks before calling Docusign.
@@ -52,6 +53,8 @@ type createEnvelopeInput struct {
 	CustomFields []customFieldInput `json:"custom_fields,omitempty"`
 
 	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=1,maxLength=100"`
+
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"minLength=1"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -73,6 +76,8 @@ func (createEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"and . _ : -. A repeated call with the same key and arguments returns the first " +
 			"envelope instead of creating another. Default: a key derived from the caller " +
 			"and the arguments, kept for 24 hours unless the server sets another window.",
+		"confirmation_token": "Token from a confirmation_required result, after the user " +
+			"approved its summary. Pass it with exactly the same other arguments.",
 	})
 }
 
@@ -188,6 +193,10 @@ type createEnvelopeOutput struct {
 	IdempotencyKey string `json:"idempotency_key"`
 	Replayed       bool   `json:"replayed"`
 	RetryAfter     int    `json:"retry_after,omitempty"`
+
+	ConfirmationToken string `json:"confirmation_token,omitempty"`
+	Summary           string `json:"summary,omitempty"`
+	ExpiresAt         string `json:"expires_at,omitempty"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -197,13 +206,20 @@ func (createEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 		"status": "Docusign's status when the envelope was created or found: sent or " +
 			"created, or a later status for an envelope found again. pending means the " +
 			"create is still running: call again with the same idempotency_key and " +
-			"arguments after retry_after seconds to get the envelope.",
+			"arguments after retry_after seconds to get the envelope. " +
+			"confirmation_required means nothing was sent: show summary to the user and, " +
+			"if they approve, call again with confirmation_token and the same arguments.",
 		"retry_after": "Seconds to wait before calling again, when status is pending.",
 		"status_at":   "RFC 3339 time of the status.",
 		"idempotency_key": "The key this call used: the caller's idempotency_key, or the " +
 			"derived one. Pass it again to retry this call safely.",
 		"replayed": "True when the envelope was created by an earlier call with the same " +
 			"key and this call sent nothing.",
+		"confirmation_token": "Single-use token that approves this exact call, when status " +
+			"is confirmation_required.",
+		"summary": "What the call will do, to show the user, when status is " +
+			"confirmation_required.",
+		"expires_at": "RFC 3339 time when confirmation_token expires.",
 	})
 }
 
@@ -218,7 +234,7 @@ const createEnvelopeDescription = "Sends a real signature request by email to ev
 	"same caller within the server's window (24 hours by default) are a replay, so to send " +
 	"an identical envelope again on purpose (for example after voiding one), pass a new " +
 	"idempotency_key. Returns the envelope id, status, the idempotency_key used and whether " +
-	"the result is a replay."
+	"the result is a replay. Sending may need the user's approval (confirmation_required)."
 
 func newCreateEnvelope(d *Deps) (serverTool, error) {
 	return buildTool(d, toolSpec[createEnvelopeInput, createEnvelopeOutput]{
@@ -227,6 +243,10 @@ func newCreateEnvelope(d *Deps) (serverTool, error) {
 		destructive: true,
 		write:       true,
 		validate:    validateCreate,
+		approve: func(ctx context.Context, call mcp.CallToolRequest,
+			in *createEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
+			return approveSend(ctx, d, call, in)
+		},
 		run: func(ctx context.Context, in *createEnvelopeInput) (createEnvelopeOutput,
 			[]content, *ToolError) {
 			return createEnvelope(ctx, d, in)

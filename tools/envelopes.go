@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/docusign"
 )
@@ -241,6 +242,8 @@ func atoi(s string) int {
 type voidEnvelopeInput struct {
 	EnvelopeID string `json:"envelope_id" jsonschema:"minLength=36,maxLength=36"`
 	Reason     string `json:"reason" jsonschema:"minLength=1,maxLength=200"`
+
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"minLength=1"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -248,6 +251,8 @@ func (voidEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
 		"envelope_id": "Envelope GUID.",
 		"reason":      "Why the envelope is voided. Docusign shows it to the recipients.",
+		"confirmation_token": "Token from a confirmation_required result, after the user " +
+			"approved its summary. Pass it with the same envelope_id and reason.",
 	})
 }
 
@@ -257,24 +262,30 @@ type envelopeActionOutput struct {
 }
 
 func newVoidEnvelope(d *Deps) (serverTool, error) {
-	return buildTool(d, toolSpec[voidEnvelopeInput, envelopeActionOutput]{
+	return buildTool(d, toolSpec[voidEnvelopeInput, voidEnvelopeOutput]{
 		name: "void_envelope",
 		description: "Cancels an envelope for good: recipients can no longer sign, receive a " +
 			"notice with the reason, and it cannot be undone. Confirm with the user first. " +
 			"Only sent or delivered envelopes can be voided; a draft, completed, declined " +
-			"or already voided one returns invalid_state.",
+			"or already voided one returns invalid_state. The server may require a " +
+			"person's approval: it asks through the client, or returns action " +
+			"confirmation_required with a token to pass back once the user approved.",
 		destructive: true,
 		idempotent:  true,
 		write:       true,
 		validate:    validateVoid,
 		envelopeID:  func(in *voidEnvelopeInput) string { return in.EnvelopeID },
-		run: func(ctx context.Context, in *voidEnvelopeInput) (envelopeActionOutput, []content,
+		approve: func(ctx context.Context, call mcp.CallToolRequest,
+			in *voidEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
+			return approveVoid(ctx, d, call, in)
+		},
+		run: func(ctx context.Context, in *voidEnvelopeInput) (voidEnvelopeOutput, []content,
 			*ToolError) {
 			summary, _, err := d.Docusign.Envelopes.Void(ctx, in.EnvelopeID, in.Reason)
 			if terr := updateFailure(ctx, d, summary, err, in.EnvelopeID); terr != nil {
-				return envelopeActionOutput{}, nil, terr
+				return voidEnvelopeOutput{}, nil, terr
 			}
-			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "voided"}, nil, nil
+			return voidEnvelopeOutput{EnvelopeID: in.EnvelopeID, Action: "voided"}, nil, nil
 		},
 		policyDetails: voidPolicyRequest,
 	})

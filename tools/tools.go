@@ -47,6 +47,12 @@ type Options struct {
 	// last whole item that fits and return a cursor, and other results over it fail with
 	// too_large. 0 means DefaultResultBudget, and the min is MinResultBudget.
 	ResultBudget int
+	// ApprovalTimeout is how long a call waits for a person to answer an approval request.
+	// 0 means DefaultApprovalTimeout.
+	ApprovalTimeout time.Duration
+	// ConfirmationTTL is how long a confirmation token stays valid. 0 means
+	// DefaultConfirmationTTL.
+	ConfirmationTTL time.Duration
 }
 
 // Deps are the tools' dependencies.
@@ -59,11 +65,16 @@ type Deps struct {
 	// Audit receives one record per tool call. Nil records nothing.
 	Audit AuditSink
 	// Policy decides on every call. Nil allows every call of policy.DefaultPrincipal only.
-	Policy  policy.Decider
-	Logger  *slog.Logger
-	Options Options
+	Policy policy.Decider
+	// Approval names the actions that need a person's confirmation, per principal. Nil
+	// reads them from the policy.Scope that Policy knows (policy.ScopeOf).
+	Approval ApprovalPolicy
+	Logger   *slog.Logger
+	Options  Options
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+
+	confirm *confirmer
 }
 
 // toolSpec defines one tool. In is its input type and Out its structured output type, and
@@ -84,6 +95,11 @@ type toolSpec[In, Out any] struct {
 	// policyDetails returns the call's details for a second policy decision after parsing,
 	// such as recipients and template. Nil means the first decision, on the name, suffices.
 	policyDetails func(in *In) policy.Request
+	// approve asks for a person's confirmation before run, when the policy requires it. A
+	// non-nil result is returned instead of acting. It may change in, as the draft
+	// fallback does. Nil means the tool needs no approval.
+	approve func(ctx context.Context, call mcp.CallToolRequest, in *In) (
+		*mcp.CallToolResult, *ToolError)
 	// run calls Docusign and shapes the output. extra content follows the JSON text item.
 	run func(ctx context.Context, in *In) (out Out, extra []mcp.Content, err *ToolError)
 	// pending returns the result of a write that outlived the call budget and goes on in the
@@ -114,6 +130,14 @@ func Tools(deps Deps) ([]server.ServerTool, error) {
 		return nil, err
 	}
 	d := deps.withDefaults()
+	confirm, err := newConfirmer()
+	if err != nil {
+		return nil, err
+	}
+	d.confirm = confirm
+	if d.Approval == nil {
+		d.Approval = scopeApproval{decider: deps.Policy}
+	}
 	tools := make([]server.ServerTool, 0, len(inventory))
 	for _, entry := range inventory {
 		if entry.changesDocusign && d.Options.ReadOnly {
@@ -197,7 +221,10 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 				spec.policyDetails(in))
 		}
 		var result *mcp.CallToolResult
-		if terr == nil {
+		if terr == nil && spec.approve != nil {
+			result, terr = spec.approve(ctx, req, in)
+		}
+		if terr == nil && result == nil {
 			result, terr = spec.act(ctx, d, in)
 		}
 		d.logCall(ctx, spec.name, envelopeID, start, terr)
