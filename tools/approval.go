@@ -41,12 +41,11 @@ const (
 	CodeConfirmationInvalid = "confirmation_invalid"
 )
 
-// DefaultApprovalTimeout is how long the server waits for a person to answer an
-// elicitation. It stays under DefaultCallBudget, because MCP clients time out a call after
+// DefaultApprovalTimeout is how long the server waits for the response to an elicitation. It stays under DefaultCallBudget, because MCP clients time out a call after
 // 60 seconds by default.
 const DefaultApprovalTimeout = 30 * time.Second
 
-// Approval channels and answers, as the audit log records them.
+// Approval channels and responses, as the audit log records them.
 const (
 	auditKindApproval   = "approval"
 	channelElicitation  = "elicitation"
@@ -86,7 +85,7 @@ func (f ApprovalPolicyFunc) ApprovalScope(ctx context.Context, principal string)
 	return f(ctx, principal)
 }
 
-// scopeApproval reads the approval scope from the policy.Scope that a Decider knows.
+// scopeApproval reads the approval scope from the policy.Scope that a Decider stores.
 type scopeApproval struct{ decider policy.Decider }
 
 // ApprovalScope returns the RequireApproval and ApprovalFallback of principal's scope.
@@ -118,7 +117,7 @@ type approval struct {
 	// token and expires are set when the caller must confirm with a second call.
 	token   string
 	expires time.Time
-	// input is a multi round-trip result asking the client for the person's answer.
+	// input is a multi round-trip result that requests the person's response.
 	input *mcp.CallToolResult
 }
 
@@ -189,8 +188,8 @@ func (d *Deps) issueToken(ctx context.Context, ar approvalRequest, want confirma
 }
 
 // askByRoundTrip returns an input_required result for a 2026-07-28 client. The client asks
-// the person and calls again with the answer and the sealed state, which binds the answer
-// to this call and expires after the approval timeout.
+// the person and calls again with the response and the sealed state, which binds the
+// response to this call and expires after the approval timeout.
 func (d *Deps) askByRoundTrip(ctx context.Context, ar approvalRequest,
 	want confirmationClaims, now time.Time) approval {
 	want.Expires = now.Add(d.approvalTimeout()).Unix()
@@ -202,10 +201,12 @@ func (d *Deps) askByRoundTrip(ctx context.Context, ar approvalRequest,
 
 // askBySession sends elicitation/create to a client of an earlier protocol version and waits
 // at most the approval timeout. It does not return an input_required result for mcp-go to
-// bridge, because mcp-go v1.2.1 waits for the answer without a deadline and turns a failed
+// bridge, because mcp-go v1.2.1 waits for the response without a deadline and turns a failed
 // request into a JSON-RPC error instead of a tool result.
 func (d *Deps) askBySession(ctx context.Context, ar approvalRequest,
 	scope ApprovalScope) (approval, *ToolError) {
+	// NOTE: the call budget of the Docusign write starts after this wait, so an approved
+	// call can run for ApprovalTimeout plus CallBudget, past a client's 60-second timeout.
 	srv := server.ServerFromContext(ctx)
 	if srv == nil {
 		return d.fallback(ctx, ar, scope, "the server could not reach the client")
@@ -228,7 +229,8 @@ func (d *Deps) askBySession(ctx context.Context, ar approvalRequest,
 	return approval{}, d.judgeAnswer(ctx, ar, res)
 }
 
-// resumeElicitation checks the answer of a 2026-07-28 client against the sealed state.
+// resumeElicitation checks the response of a 2026-07-28 client against the sealed state. A
+// response after the state expired counts as no response, so the fallback applies.
 func (d *Deps) resumeElicitation(ctx context.Context, ar approvalRequest, scope ApprovalScope,
 	state string, answer *mcp.ElicitationResult, want confirmationClaims) (approval,
 	*ToolError) {
@@ -280,7 +282,7 @@ func confirmed(content any) bool {
 	return body.Confirm != nil && *body.Confirm
 }
 
-// fallback applies the scope's fallback when no person answered.
+// fallback applies the scope's fallback when no person responded.
 func (d *Deps) fallback(ctx context.Context, ar approvalRequest, scope ApprovalScope,
 	reason string) (approval, *ToolError) {
 	if scope.Fallback == FallbackDraft && ar.action == ApprovalSend {
@@ -331,7 +333,7 @@ func elicitationParams(ar approvalRequest) mcp.ElicitationParams {
 	}
 }
 
-// auditApproval records the approval channel and answer. The record names no recipient.
+// auditApproval records the approval channel and response. The record names no recipient.
 func (d *Deps) auditApproval(ctx context.Context, ar approvalRequest, channel, answer string) {
 	principal := policy.PrincipalFrom(ctx)
 	d.Logger.LogAttrs(ctx, slog.LevelInfo, "approval", slog.String("tool", ar.tool),

@@ -94,7 +94,7 @@ func approveVoid(ctx context.Context, d *Deps, call mcp.CallToolRequest,
 		ExpiresAt: a.expires.UTC().Format(time.RFC3339)})
 }
 
-// sendMessage says what a send will do and to whom. It names the recipients, because the
+// sendMessage describes what a send will do and to whom. It names the recipients, because the
 // person approving must see them, so it goes to the client only and is never logged.
 func sendMessage(in *createEnvelopeInput) string {
 	var b strings.Builder

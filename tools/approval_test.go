@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/mark3labs/mcp-go/server/servertest"
 
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 	"github.com/ys88io/docusign-mcp/policy"
@@ -518,5 +519,67 @@ func TestApprovalAudited(t *testing.T) {
 	raw, _ := json.Marshal(recs[0])
 	if strings.Contains(string(raw), "@") {
 		t.Errorf("approval record carries an email address: %s", raw)
+	}
+}
+
+// httpElicitingClient serves the tools over streamable HTTP on loopback to a client that
+// advertises elicitation, answers with answerer and speaks the protocol version era.
+func (h *harness) httpElicitingClient(t *testing.T, era string,
+	answerer elicitationFunc) *client.Client {
+	t.Helper()
+	s := server.NewMCPServer("docusign-mcp-test", "0.0.0", server.WithOutputSchemaValidation())
+	if err := Register(s, h.deps); err != nil {
+		t.Fatalf("Register failed: %v", err)
+	}
+	ts := servertest.NewTestStreamableHTTPServer(s)
+	t.Cleanup(ts.Close)
+	trans, err := transport.NewStreamableHTTP(ts.URL + "/mcp")
+	if err != nil {
+		t.Fatalf("NewStreamableHTTP failed: %v", err)
+	}
+	c := client.NewClient(trans, client.WithElicitationHandler(answerer),
+		client.WithProtocolVersion(era))
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("starting the HTTP client failed: %v", err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = era
+	init.Params.ClientInfo = mcp.Implementation{Name: "approval-test", Version: "0"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("Initialize over HTTP failed: %v", err)
+	}
+	return c
+}
+
+func TestApprovalOverHTTP(t *testing.T) {
+	tests := []struct {
+		name        string
+		action      mcp.ElicitationResponseAction
+		wantCreates int
+	}{
+		{name: "declined", action: mcp.ElicitationResponseActionDecline},
+		{name: "accepted", action: mcp.ElicitationResponseActionAccept, wantCreates: 1},
+	}
+	for _, era := range eras {
+		for _, tt := range tests {
+			t.Run(era+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t, requireApproval(FallbackDeny, ApprovalSend))
+				c := h.httpElicitingClient(t, era, answer(tt.action,
+					map[string]any{"confirm": true}, nil))
+				res := callTool(t, c, "create_envelope", documentsEnvelope(t, "sent"))
+				if tt.wantCreates == 0 {
+					if body := mustFail(t, res); body.Code != CodeConfirmationDeclined {
+						t.Errorf("code = %q, want %s", body.Code, CodeConfirmationDeclined)
+					}
+				} else if out := decodeCreate(t, res); out.Status != "sent" {
+					t.Errorf("status = %q, want sent", out.Status)
+				}
+				if n := h.sim.Calls()[docusigntest.OpCreateEnvelope]; n != tt.wantCreates {
+					t.Errorf("Docusign creates = %d, want %d", n, tt.wantCreates)
+				}
+			})
+		}
 	}
 }

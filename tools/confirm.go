@@ -19,8 +19,8 @@ import (
 // DefaultConfirmationTTL is how long a confirmation token stays valid after it is issued.
 const DefaultConfirmationTTL = 10 * time.Minute
 
-// confirmationClaims is what a confirmation token or a sealed request state binds: one
-// action on one request by one principal, until an expiry. It holds hashes and ids only,
+// confirmationClaims is the binding of a confirmation token or a sealed request state: one
+// action on one request by one principal, until an expiry. It contains hashes and ids only,
 // never a recipient, a document or a secret, because the client sees the token.
 type confirmationClaims struct {
 	// Nonce makes each token unique, and a redeemed nonce is never accepted again.
@@ -45,8 +45,8 @@ var errExpired = errors.New("expired")
 // of an elicitation asked through a multi round-trip result. Its keys are random for each
 // process, so a restart invalidates every token and state it issued.
 //
-// NOTE: redeemed nonces are kept in memory, so a token is single-use only on the server
-// instance that issued it; other instances reject it, because their keys differ.
+// NOTE: redeemed nonces are kept in memory, so a token is single-use only within one server
+// process. Other instances reject the token anyway, because their keys differ.
 type confirmer struct {
 	macKey  []byte
 	aead    cipher.AEAD
