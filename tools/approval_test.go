@@ -583,3 +583,25 @@ func TestApprovalOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+func TestApprovalFromPolicyScope(t *testing.T) {
+	file, err := policy.ParseFile([]byte(`{"principals": {"local": {"tools": ["*"],
+		"require_approval": ["void"]}}}`))
+	if err != nil {
+		t.Fatalf("policy.ParseFile failed: %v", err)
+	}
+	h := newHarness(t, func(d *Deps) { d.Policy = policy.NewEngine(file, "") })
+	tools := directTools(t, h.deps)
+	id := createSent(t, tools)
+	res := callDirect(t, context.Background(), tools, "void_envelope",
+		map[string]any{"envelope_id": id, "reason": "Wrong recipient"})
+	var out voidEnvelopeOutput
+	mustSucceed(t, res, &out)
+	if out.Action != statusConfirmNeeded {
+		t.Errorf("action = %q, want %s from the policy file's require_approval", out.Action,
+			statusConfirmNeeded)
+	}
+	if n := h.sim.Calls()[docusigntest.OpUpdateEnvelope]; n != 0 {
+		t.Errorf("Docusign updates = %d, want 0", n)
+	}
+}
