@@ -58,9 +58,10 @@ const (
 
 var eras = []string{eraModern, eraLegacy}
 
-// elicitingClient serves the tools over stdio pipes to a client that advertises elicitation,
-// answers with answerer and speaks the protocol version era: 2026-07-28 answers multi
-// round-trip results, 2025-11-25 answers elicitation/create requests.
+// elicitingClient serves the tools over stdio pipes to a client that speaks the protocol
+// version era and responds to elicitations with answerer: 2026-07-28 through multi round-trip
+// results, 2025-11-25 through elicitation/create requests. A nil answerer advertises no
+// elicitation.
 func (h *harness) elicitingClient(t *testing.T, era string,
 	answerer elicitationFunc) *client.Client {
 	t.Helper()
@@ -78,8 +79,12 @@ func (h *harness) elicitingClient(t *testing.T, era string,
 		defer close(done)
 		_ = server.NewStdioServer(s).Listen(ctx, serverIn, serverOut)
 	}()
+	options := []client.ClientOption{client.WithProtocolVersion(era)}
+	if answerer != nil {
+		options = append(options, client.WithElicitationHandler(answerer))
+	}
 	c := client.NewClient(transport.NewIO(clientIn, clientOut, io.NopCloser(nil)),
-		client.WithElicitationHandler(answerer), client.WithProtocolVersion(era))
+		options...)
 	t.Cleanup(func() {
 		c.Close()
 		cancel()
@@ -374,6 +379,19 @@ func TestApprovalVoid(t *testing.T) {
 				t.Errorf("elicitation message %q lacks the envelope id or reason", shown)
 			}
 		})
+	}
+}
+
+func TestApprovalTokenPathLegacyClient(t *testing.T) {
+	h := newHarness(t, requireApproval(FallbackDeny, ApprovalSend))
+	c := h.elicitingClient(t, eraLegacy, nil)
+	out := decodeCreate(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")))
+	if out.Status != statusConfirmNeeded || out.ConfirmationToken == "" {
+		t.Errorf("result = %+v, want %s with a token for a client without elicitation",
+			out, statusConfirmNeeded)
+	}
+	if n := h.sim.Calls()[docusigntest.OpCreateEnvelope]; n != 0 {
+		t.Errorf("Docusign creates = %d, want 0", n)
 	}
 }
 

@@ -242,10 +242,18 @@ func validateDownload(in *downloadInput) *ToolError {
 func downloadDocument(ctx context.Context, d *Deps, in *downloadInput) (downloadOutput,
 	[]content, *ToolError) {
 	key := store.DocumentKey{EnvelopeID: in.EnvelopeID, DocumentID: in.DocumentID}
-	meta, terr := fetchIntoStore(ctx, d, key)
+	allowance, terr := d.downloadAllowance(ctx)
 	if terr != nil {
 		return downloadOutput{}, nil, terr
 	}
+	meta, terr := fetchIntoStore(ctx, d, key, min(allowance, maxDownloadBytes))
+	if terr != nil {
+		if terr.Code == CodeTooLarge && allowance < maxDownloadBytes {
+			return downloadOutput{}, nil, d.downloadOverBudget(ctx, allowance)
+		}
+		return downloadOutput{}, nil, terr
+	}
+	d.recordDownload(ctx, meta.Size)
 	out := downloadOutput{URI: documentURI(key), Name: meta.Name, MIMEType: meta.MIMEType,
 		Size: meta.Size, SHA256: meta.SHA256}
 	extra := []content{mcp.NewResourceLink(out.URI, out.Name, "Document "+in.DocumentID+
@@ -271,13 +279,13 @@ func downloadDocument(ctx context.Context, d *Deps, in *downloadInput) (download
 
 // fetchIntoStore streams the download into the store through a pipe, so the bytes are never
 // held whole in memory nor decoded as text.
-func fetchIntoStore(ctx context.Context, d *Deps, key store.DocumentKey) (store.DocumentMeta,
-	*ToolError) {
+func fetchIntoStore(ctx context.Context, d *Deps, key store.DocumentKey, limit int64) (
+	store.DocumentMeta, *ToolError) {
 	pr, pw := io.Pipe()
 	downloadErr := make(chan error, 1)
 	go func() {
 		_, _, err := d.Docusign.Documents.Download(ctx, key.EnvelopeID, key.DocumentID, pw,
-			maxDownloadBytes)
+			limit)
 		pw.CloseWithError(cmpErr(err, io.EOF))
 		downloadErr <- err
 	}()

@@ -10,12 +10,13 @@ import (
 )
 
 // Defaults of the Options that govern get_envelope_status's use of the envelope state.
+// Docusign allows one status read per envelope per 15 minutes, so both are 15 minutes.
 const (
 	// DefaultStatusMaxAge is how long an envelope state that is not final answers
 	// get_envelope_status without a Docusign call.
-	DefaultStatusMaxAge = 30 * time.Second
+	DefaultStatusMaxAge = 15 * time.Minute
 	// DefaultRefreshMinInterval is how soon after a Docusign read refresh may read again.
-	DefaultRefreshMinInterval = 15 * time.Second
+	DefaultRefreshMinInterval = 15 * time.Minute
 )
 
 // Values of the source field of get_envelope_status.
@@ -37,19 +38,56 @@ var _ EnvelopeCache = (*store.Store)(nil)
 // otherwise reads it from Docusign and stores it.
 func getEnvelopeStatus(ctx context.Context, d *Deps, in *envelopeStatusInput) (
 	envelopeStatusOutput, []content, *ToolError) {
-	now := d.Now()
-	if cached, ok := d.cachedEnvelope(ctx, in.EnvelopeID); ok && d.servable(cached,
-		in.Refresh, now) {
-		if out, ok := fromSnapshot(cached, now); ok {
-			return out, nil, nil
-		}
+	if out, ok := d.servedFromStore(ctx, in); ok {
+		return out, nil, nil
 	}
+	// Concurrent calls for one envelope wait here, and all but the first find the state
+	// that the first one stored, so they cost one Docusign read.
+	unlock := d.controls.status.lock(in.EnvelopeID)
+	defer unlock()
+	if out, ok := d.servedFromStore(ctx, in); ok {
+		return out, nil, nil
+	}
+	now := d.Now()
 	out, terr := readEnvelopeStatus(ctx, d, in.EnvelopeID)
 	if terr != nil {
 		return envelopeStatusOutput{}, nil, terr
 	}
 	out.Source = statusSourceDocusign
-	return d.rememberStatus(ctx, out, now), nil, nil
+	out = d.rememberStatus(ctx, out, now)
+	out.NextLiveReadAt = d.nextLiveRead(out.Status, now)
+	return out, nil, nil
+}
+
+// servedFromStore returns the stored status when it may answer without a Docusign call.
+func (d *Deps) servedFromStore(ctx context.Context, in *envelopeStatusInput) (
+	envelopeStatusOutput, bool) {
+	now := d.Now()
+	cached, ok := d.cachedEnvelope(ctx, in.EnvelopeID)
+	if !ok || !d.servable(cached, in.Refresh, now) {
+		return envelopeStatusOutput{}, false
+	}
+	out, ok := fromSnapshot(cached, now)
+	if ok {
+		out.NextLiveReadAt = d.nextLiveRead(cached.Status, cached.ObservedAt)
+	}
+	return out, ok
+}
+
+// nextLiveRead returns the RFC 3339 time from which get_envelope_status reads a status
+// observed at observedAt from Docusign again, or "" for a final status, which it never reads
+// again.
+func (d *Deps) nextLiveRead(status string, observedAt time.Time) string {
+	if store.IsFinalStatus(status) {
+		return ""
+	}
+	wait := orDefault(d.Options.RefreshMinInterval, DefaultRefreshMinInterval)
+	if d.Options.StatusMaxAge < 0 {
+		wait = 0
+	} else {
+		wait = min(wait, orDefault(d.Options.StatusMaxAge, DefaultStatusMaxAge))
+	}
+	return observedAt.Add(wait).UTC().Format(time.RFC3339)
 }
 
 // cachedEnvelope returns the stored state of an envelope. A store failure is logged and

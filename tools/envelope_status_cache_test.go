@@ -133,11 +133,12 @@ func TestStatusFreshness(t *testing.T) {
 	}{
 		{name: "negative max age", wait: time.Second, maxAge: -1,
 			wantSource: statusSourceDocusign},
-		{name: "fresh", wait: 29 * time.Second, wantSource: statusSourceCache},
-		{name: "stale", wait: 31 * time.Second, wantSource: statusSourceDocusign},
-		{name: "refresh too soon", wait: 10 * time.Second, refresh: true,
+		{name: "fresh", wait: 14*time.Minute + 59*time.Second,
 			wantSource: statusSourceCache},
-		{name: "refresh allowed", wait: 16 * time.Second, refresh: true,
+		{name: "stale", wait: 15*time.Minute + time.Second, wantSource: statusSourceDocusign},
+		{name: "refresh too soon", wait: 10 * time.Minute, refresh: true,
+			wantSource: statusSourceCache},
+		{name: "refresh allowed", wait: 15*time.Minute + time.Second, refresh: true,
 			wantSource: statusSourceDocusign},
 	}
 	for _, tt := range tests {
@@ -174,6 +175,13 @@ func TestStatusFreshness(t *testing.T) {
 			if out.AgeSeconds != wantAge {
 				t.Errorf("age_seconds = %d, want %d", out.AgeSeconds, wantAge)
 			}
+			wantNext := clock.Now().Add(-time.Duration(wantAge) * time.Second)
+			if tt.maxAge >= 0 {
+				wantNext = wantNext.Add(15 * time.Minute)
+			}
+			if want := wantNext.UTC().Format(time.RFC3339); out.NextLiveReadAt != want {
+				t.Errorf("next_live_read_at = %q, want %q", out.NextLiveReadAt, want)
+			}
 		})
 	}
 }
@@ -196,7 +204,7 @@ func TestStatusNeverMovesBack(t *testing.T) {
 		t.Fatalf("PutEnvelope failed: %v", err)
 	}
 
-	clock.Advance(time.Minute)
+	clock.Advance(16 * time.Minute)
 	h.sim.ResetCalls()
 	out := decodeStatus(t, callDirect(t, context.Background(), tools, "get_envelope_status",
 		map[string]any{"envelope_id": id}))
@@ -207,8 +215,8 @@ func TestStatusNeverMovesBack(t *testing.T) {
 		t.Errorf("status = %s after Docusign returned sent, want the stored delivered",
 			out.Status)
 	}
-	if out.Source != statusSourceCache || out.AgeSeconds != 60 {
-		t.Errorf("source = %s, age %d s, want cache at 60 s", out.Source, out.AgeSeconds)
+	if out.Source != statusSourceCache || out.AgeSeconds != 960 {
+		t.Errorf("source = %s, age %d s, want cache at 960 s", out.Source, out.AgeSeconds)
 	}
 }
 

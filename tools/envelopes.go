@@ -40,7 +40,8 @@ func (envelopeStatusInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
 		"envelope_id": "Envelope GUID, as create_envelope or list_envelopes return it.",
 		"refresh": "Read from Docusign even if the stored status is fresh. Ignored, and the " +
-			"stored status returned, within a few seconds of the last read.",
+			"stored status returned, until next_live_read_at: Docusign allows one status " +
+			"read per envelope per 15 minutes.",
 	})
 }
 
@@ -62,8 +63,9 @@ type envelopeStatusOutput struct {
 
 	Recipients []recipientStatus `json:"recipients"`
 
-	Source     string `json:"source"`
-	AgeSeconds int    `json:"age_seconds"`
+	Source         string `json:"source"`
+	AgeSeconds     int    `json:"age_seconds"`
+	NextLiveReadAt string `json:"next_live_read_at,omitempty"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -78,6 +80,9 @@ func (envelopeStatusOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"was read for this call.",
 		"age_seconds": "Seconds since Docusign reported this status. Completed, declined and " +
 			"voided envelopes never change, so their stored status answers at any age.",
+		"next_live_read_at": "RFC 3339 time from which a call reads the status from " +
+			"Docusign again; until then the stored status answers, refresh included. " +
+			"Missing for a final status.",
 	})
 	setEnum(s, "source", statusSourceCache, statusSourceDocusign)
 }
@@ -307,15 +312,23 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 		name: "resend_envelope",
 		description: "Emails the signing request again to the recipients whose turn it is. " +
 			"Each call sends another email, so do not repeat it. Works on sent or " +
-			"delivered envelopes.",
+			"delivered envelopes. The policy limits resends per envelope (by default one " +
+			"per hour and three in all); a denied resend names the next allowed time.",
 		destructive: true,
 		write:       true,
 		validate:    (*envelopeIDInput).validate,
 		envelopeID:  func(in *envelopeIDInput) string { return in.EnvelopeID },
 		run: func(ctx context.Context, in *envelopeIDInput) (envelopeActionOutput, []content,
 			*ToolError) {
+			release, terr := d.reserveResend(ctx, in.EnvelopeID)
+			if terr != nil {
+				return envelopeActionOutput{}, nil, terr
+			}
 			summary, _, err := d.Docusign.Envelopes.Resend(ctx, in.EnvelopeID)
 			if terr := updateFailure(ctx, d, summary, err, in.EnvelopeID); terr != nil {
+				if terr.Code != CodeOutcomeUnknown {
+					release()
+				}
 				return envelopeActionOutput{}, nil, terr
 			}
 			return envelopeActionOutput{EnvelopeID: in.EnvelopeID, Action: "resent"}, nil, nil

@@ -93,7 +93,10 @@ func mapDocusign(err error, what string, now time.Time) *ToolError {
 	var oauth *docusign.OAuthError
 	var rate *docusign.RateLimitError
 	var tooLarge *docusign.DownloadTooLargeError
+	var budget *BudgetExhaustedError
 	switch {
+	case errors.As(err, &budget):
+		return budgetExhausted(budget, now)
 	case errors.As(err, &consent):
 		return &ToolError{Code: CodeConsentRequired, TraceToken: consent.TraceToken,
 			Message: "the Docusign user has not granted this app consent to act for them",

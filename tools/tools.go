@@ -36,6 +36,9 @@ type Options struct {
 	// RefreshMinInterval is how long after a Docusign read get_envelope_status ignores
 	// refresh. 0 means DefaultRefreshMinInterval.
 	RefreshMinInterval time.Duration
+	// AccountBudget sets the limiter that keeps this server's Docusign calls within the
+	// account's hourly and burst limits, minus a reserve for other integrations.
+	AccountBudget AccountBudgetOptions
 	// IdempotencyWindow is how long create_envelope replays the result of a derived
 	// idempotency key. 0 means DefaultIdempotencyWindow.
 	IdempotencyWindow time.Duration
@@ -59,6 +62,8 @@ type Options struct {
 type Deps struct {
 	Docusign Docusign
 	Store    DocumentStore
+	// controls are the cadence and budget ledgers, which withDefaults creates.
+	controls *controls
 	// Envelopes keeps envelope states for get_envelope_status. Nil reads every status from
 	// Docusign.
 	Envelopes EnvelopeCache
@@ -177,6 +182,8 @@ func (d Deps) withDefaults() *Deps {
 		d.Policy = local
 	}
 	d.Policy = notingDecider{next: d.Policy}
+	d.controls = newControls(d.Options, d.Now)
+	d.Docusign = withBudget(d.Docusign, d.controls.budget)
 	return &d
 }
 
@@ -186,6 +193,9 @@ func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool,
 		return server.ServerTool{}, fmt.Errorf("tool %s input: %w", spec.name, err)
 	}
 	output, err := reflectSchema(new(Out))
+	if err == nil {
+		output, err = withBudgetProperty(output)
+	}
 	if err != nil {
 		return server.ServerTool{}, fmt.Errorf("tool %s output: %w", spec.name, err)
 	}
@@ -268,6 +278,7 @@ func (spec toolSpec[In, Out]) act(ctx context.Context, d *Deps, in *In) (*mcp.Ca
 	var out Out
 	var extra []mcp.Content
 	var terr *ToolError
+	ctx, spent := withSpendNote(ctx)
 	if spec.write {
 		out, extra, terr = spec.runWrite(ctx, d, in)
 	} else {
@@ -279,6 +290,9 @@ func (spec toolSpec[In, Out]) act(ctx context.Context, d *Deps, in *In) (*mcp.Ca
 		return nil, terr
 	}
 	raw, err := json.Marshal(out)
+	if err == nil {
+		raw, err = d.finishOutput(ctx, raw, spent)
+	}
 	if err != nil {
 		return nil, &ToolError{Code: CodeInternal, Message: "failed to encode the result",
 			cause: err}

@@ -1,0 +1,138 @@
+package tools
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ys88io/docusign-mcp/policy"
+)
+
+// scopedDecider allows every call and gives every principal one scope, which a test may
+// change between calls.
+type scopedDecider struct{ scope policy.Scope }
+
+func (s *scopedDecider) Decide(context.Context, policy.Request) (policy.Decision, error) {
+	return policy.Decision{Allow: true, Reason: "allowed", Rule: "test"}, nil
+}
+
+func (s *scopedDecider) Scope(string) (policy.Scope, bool) { return s.scope, true }
+
+func TestResendLedger(t *testing.T) {
+	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	scope := policy.Scope{ResendMinInterval: policy.Duration(time.Hour), ResendMaxCount: 2}
+	tests := []struct {
+		name string
+		// earlier are the offsets from start of resends already recorded.
+		earlier   []time.Duration
+		at        time.Duration
+		wantRule  string
+		wantRetry int
+	}{
+		{name: "first resend", at: 0},
+		{name: "inside the interval", earlier: []time.Duration{0}, at: 10 * time.Minute,
+			wantRule: RuleResendMinInterval, wantRetry: 3000},
+		{name: "after the interval", earlier: []time.Duration{0}, at: time.Hour},
+		{name: "over the max count", earlier: []time.Duration{0, time.Hour},
+			at: 5 * time.Hour, wantRule: RuleResendMaxCount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &resendLedger{sent: map[string][]time.Time{}}
+			for _, offset := range tt.earlier {
+				if _, rule, _ := l.reserve("env", start.Add(offset), scope); rule != "" {
+					t.Fatalf("earlier resend at %s denied by %s", offset, rule)
+				}
+			}
+			_, rule, terr := l.reserve("env", start.Add(tt.at), scope)
+			if rule != tt.wantRule {
+				t.Fatalf("rule = %q, want %q", rule, tt.wantRule)
+			}
+			if tt.wantRule == "" {
+				return
+			}
+			if terr.Code != CodePolicyDenied {
+				t.Errorf("code = %q, want %q", terr.Code, CodePolicyDenied)
+			}
+			if terr.RetryAfter != tt.wantRetry {
+				t.Errorf("retry_after = %d, want %d", terr.RetryAfter, tt.wantRetry)
+			}
+			if terr.Retryable != (tt.wantRetry > 0) {
+				t.Errorf("retryable = %v, want %v", terr.Retryable, tt.wantRetry > 0)
+			}
+		})
+	}
+}
+
+func TestResendReleaseFreesSlot(t *testing.T) {
+	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	scope := policy.Scope{ResendMinInterval: policy.Duration(time.Hour), ResendMaxCount: 1}
+	l := &resendLedger{sent: map[string][]time.Time{}}
+	release, _, terr := l.reserve("env", now, scope)
+	if terr != nil {
+		t.Fatalf("first reserve failed: %v", terr)
+	}
+	release()
+	if _, _, terr := l.reserve("env", now.Add(time.Second), scope); terr != nil {
+		t.Errorf("reserve after release failed: %v; a released resend must not count", terr)
+	}
+}
+
+func TestSecondResendRefusedOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	c := h.httpClient(t)
+	var created createEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")), &created)
+	args := map[string]any{"envelope_id": created.EnvelopeID}
+	var first envelopeActionOutput
+	mustSucceed(t, callTool(t, c, "resend_envelope", args), &first)
+	before := time.Now()
+	terr := mustFail(t, callTool(t, c, "resend_envelope", args))
+	if terr.Code != CodePolicyDenied {
+		t.Errorf("code = %q, want %q", terr.Code, CodePolicyDenied)
+	}
+	if !strings.Contains(terr.Message, RuleResendMinInterval) {
+		t.Errorf("message %q does not name rule %s", terr.Message, RuleResendMinInterval)
+	}
+	next := before.Add(policy.DefaultResendMinInterval).UTC()
+	if !strings.Contains(terr.Message, next.Format("2006-01-02T15:")) {
+		t.Errorf("message %q does not name the next allowed time, about %s", terr.Message,
+			next.Format(time.RFC3339))
+	}
+	if terr.RetryAfter < 3590 || terr.RetryAfter > 3600 {
+		t.Errorf("retry_after = %d, want about 3600 seconds", terr.RetryAfter)
+	}
+	if got := h.sim.Calls()["Envelopes:update"]; got != 1 {
+		t.Errorf("Envelopes:update calls = %d, want 1: the refused resend must not be sent",
+			got)
+	}
+}
+
+func TestStatusPollingCostsOneRead(t *testing.T) {
+	clock := &testClock{now: time.Now()}
+	h := newHarness(t)
+	h.deps.Envelopes, h.deps.Now = h.store, clock.Now
+	c := h.httpClient(t)
+	var created createEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")), &created)
+	h.sim.ResetCalls()
+	args := map[string]any{"envelope_id": created.EnvelopeID}
+	var last envelopeStatusOutput
+	for range 100 {
+		mustSucceed(t, callTool(t, c, "get_envelope_status", args), &last)
+		clock.Advance(600 * time.Millisecond)
+	}
+	if got := statusReads(h); got > 1 {
+		t.Errorf("100 status calls in a minute made %d Docusign reads, want at most 1", got)
+	}
+	if last.Source != statusSourceCache {
+		t.Errorf("last source = %s, want cache", last.Source)
+	}
+	if last.NextLiveReadAt == "" {
+		t.Errorf("next_live_read_at is missing on a status that is not final")
+	}
+	if v := h.sim.Violations(); v.Total() != 0 {
+		t.Errorf("simulator violations = %+v, want none", v)
+	}
+}
