@@ -41,6 +41,10 @@ type demo struct {
 	mcp     *client.Client
 	control simControl
 	out     io.Writer
+	// polled is set after the first status call. Before each later one the demo moves the
+	// simulator's clock 15 minutes ahead, because Docusign allows one status read per
+	// envelope per 15 minutes and the simulator counts faster reads as violations.
+	polled bool
 }
 
 // statusResult is the part of get_envelope_status's output the demo reads.
@@ -143,6 +147,14 @@ func (d *demo) createEnvelope(ctx context.Context) (string, error) {
 // status calls get_envelope_status and prints the envelope's and recipients' statuses.
 func (d *demo) status(ctx context.Context, envelopeID string) (statusResult, error) {
 	var st statusResult
+	if d.polled {
+		if err := d.control.advanceClock(ctx, pollInterval); err != nil {
+			return st, err
+		}
+		fmt.Fprintf(d.out, "simulator clock moved %s ahead, Docusign's status polling "+
+			"interval\n", pollInterval)
+	}
+	d.polled = true
 	if err := d.callTool(ctx, "get_envelope_status", map[string]any{"envelope_id": envelopeID},
 		&st); err != nil {
 		return st, err
@@ -266,6 +278,31 @@ type simControl struct {
 
 func newSimControl(simURL string) simControl {
 	return simControl{baseURL: simURL + "/sim", http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// pollInterval is the shortest time between two status reads of one envelope that Docusign
+// allows.
+const pollInterval = 15 * time.Minute
+
+// advanceClock moves the simulator's clock ahead by d.
+func (s simControl) advanceClock(ctx context.Context, d time.Duration) error {
+	body := strings.NewReader(fmt.Sprintf(`{"seconds":%d}`, int64(d/time.Second)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+		s.baseURL+"/clock/advance", body)
+	if err != nil {
+		return fmt.Errorf("build simulator request: %w", err)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("advance the simulator clock: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		text, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("advance the simulator clock: HTTP %d: %s", resp.StatusCode,
+			bytes.TrimSpace(text))
+	}
+	return nil
 }
 
 // act posts a signer action such as open or sign for one recipient.
