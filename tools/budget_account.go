@@ -38,7 +38,7 @@ type AccountBudgetOptions struct {
 	Reserve float64
 }
 
-// AccountBudget refuses a Docusign call that would spend the account's reserve, before it
+// AccountBudget rejects a Docusign call that would spend the account's reserve, before it
 // is sent. It counts the calls of this server and takes the remaining counts from the
 // rate-limit headers of each response, which include the calls of other integrations.
 type AccountBudget struct {
@@ -65,7 +65,7 @@ type BudgetSnapshot struct {
 	ResetAt         string `json:"reset_at"`
 }
 
-// BudgetExhaustedError is the error of a call that the account budget refused, so it was
+// BudgetExhaustedError is the error of a call that the account budget rejected, so it was
 // not sent.
 type BudgetExhaustedError struct {
 	// Window is hourly or burst.
@@ -216,7 +216,7 @@ func budgeted[T any](ctx context.Context, b *AccountBudget,
 	return out, resp, err
 }
 
-// budgetExhausted is the tool error of a call that the account budget refused. It has the
+// budgetExhausted is the tool error of a call that the account budget rejected. It has the
 // code of Docusign's own rate-limit errors, so agents and the idempotency records treat both
 // alike.
 func budgetExhausted(e *BudgetExhaustedError, now time.Time) *ToolError {

@@ -39,7 +39,7 @@ func newControls(o Options, now func() time.Time) *controls {
 
 // resendLedger records the resends of each envelope, for the minimum interval and the max
 // count of the caller's policy scope.
-// NOTE: it is kept in memory, so a restart forgets earlier resends.
+// NOTE: it is kept in memory, so the count starts again at zero after a restart.
 type resendLedger struct {
 	mu   sync.Mutex
 	sent map[string][]time.Time
@@ -54,19 +54,20 @@ func (l *resendLedger) reserve(envelopeID string, now time.Time, scope policy.Sc
 	defer l.mu.Unlock()
 	sent := l.sent[envelopeID]
 	if len(sent) >= scope.ResendMaxCount {
-		return nil, RuleResendMaxCount, cadenceDenied(RuleResendMaxCount, fmt.Sprintf("envelope %s was already "+
-			"resent %d times, the max for this principal", envelopeID, len(sent)),
+		reason := fmt.Sprintf("envelope %s was already resent %d times, the max for this "+
+			"principal", envelopeID, len(sent))
+		return nil, RuleResendMaxCount, cadenceDenied(RuleResendMaxCount, reason,
 			"do not retry; ask the recipients directly, or ask the server operator to raise "+
 				"resend_max_count", time.Time{}, now)
 	}
 	interval := time.Duration(scope.ResendMinInterval)
 	if n := len(sent); n > 0 && now.Sub(sent[n-1]) < interval {
-		next := sent[n-1].Add(interval)
-		return nil, RuleResendMinInterval, cadenceDenied(RuleResendMinInterval, fmt.Sprintf("envelope %s was "+
-			"resent at %s, and this principal may resend it only every %s: the next resend "+
-			"is allowed at %s", envelopeID, sent[n-1].UTC().Format(time.RFC3339), interval,
-			next.UTC().Format(time.RFC3339)),
-			"wait until "+next.UTC().Format(time.RFC3339)+", then call again", next, now)
+		next := sent[n-1].Add(interval).UTC().Format(time.RFC3339)
+		reason := fmt.Sprintf("envelope %s was resent at %s, and this principal may resend "+
+			"it only every %s: the next resend is allowed at %s", envelopeID,
+			sent[n-1].UTC().Format(time.RFC3339), interval, next)
+		return nil, RuleResendMinInterval, cadenceDenied(RuleResendMinInterval, reason,
+			"wait until "+next+", then call again", sent[n-1].Add(interval), now)
 	}
 	l.sent[envelopeID] = append(sent, now)
 	release := func() {

@@ -16,7 +16,7 @@ import (
 // characters, unless the caller's policy scope has SeeSensitive. It covers tab values and
 // custom fields, and also free text such as void and decline reasons.
 // NOTE: a plain bank account number without IBAN structure is not detected, because it
-// cannot be told apart from other numbers such as order numbers.
+// cannot be distinguished from other numbers such as order numbers.
 
 var (
 	// ssnPattern matches a US social security number written with dashes or spaces.

@@ -13,7 +13,8 @@ import (
 
 // unknownRole is the error for a role name that the template does not define. It lists the
 // valid names and the nearest one.
-func unknownRole(field, templateID, roleName string, roles map[string]map[string]string) *ToolError {
+func unknownRole(field, templateID, roleName string,
+	roles map[string]map[string]string) *ToolError {
 	names := sortedKeys(roles)
 	if len(names) == 0 {
 		return invalidArgument(field, "template %s has no role %q, and it defines no roles: "+
