@@ -61,7 +61,8 @@ type envelopeStatusOutput struct {
 	ExpiresAt    string `json:"expires_at,omitempty"`
 	ChangedAt    string `json:"status_changed_at,omitempty"`
 
-	Recipients []recipientStatus `json:"recipients"`
+	Recipients   []recipientStatus `json:"recipients"`
+	CustomFields []fieldValue      `json:"custom_fields,omitempty"`
 
 	Source         string `json:"source"`
 	AgeSeconds     int    `json:"age_seconds"`
@@ -80,6 +81,8 @@ func (envelopeStatusOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"was read for this call.",
 		"age_seconds": "Seconds since Docusign reported this status. Completed, declined and " +
 			"voided envelopes never change, so their stored status answers at any age.",
+		"custom_fields": "The envelope's custom fields. Values that look like identity, bank " +
+			"or card numbers are masked unless the server's policy lets this caller see them.",
 		"next_live_read_at": "RFC 3339 time from which a call reads the status from " +
 			"Docusign again; until then the stored status answers, refresh included. " +
 			"Missing for a final status.",
@@ -100,6 +103,8 @@ type recipientStatus struct {
 	SignedAt      string `json:"signed_at,omitempty"`
 	DeclinedAt    string `json:"declined_at,omitempty"`
 	DeclineReason string `json:"decline_reason,omitempty"`
+	// Tabs are the recipient's tabs that have a value, such as prefilled or entered text.
+	Tabs []fieldValue `json:"tabs,omitempty"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -107,6 +112,8 @@ func (recipientStatus) JSONSchemaExtend(s *jsonschema.Schema) {
 	describe(s, map[string]string{
 		"status": "Docusign's raw recipient status, such as created, sent, delivered, completed " +
 			"or declined.",
+		"tabs": "Tabs with a value, by label. Values that look like identity, bank or card " +
+			"numbers are masked unless the server's policy lets this caller see them.",
 	})
 }
 
@@ -137,7 +144,7 @@ func readEnvelopeStatus(ctx context.Context, d *Deps, envelopeID string) (envelo
 	*ToolError) {
 	what := "envelope " + envelopeID
 	env, _, err := d.Docusign.Envelopes.Get(ctx, envelopeID,
-		&docusign.GetEnvelopeOptions{Include: []string{"recipients"}})
+		&docusign.GetEnvelopeOptions{Include: []string{"recipients", "tabs", "custom_fields"}})
 	if err != nil {
 		return envelopeStatusOutput{}, fromDocusign(err, what, d.Now())
 	}
@@ -150,6 +157,7 @@ func readEnvelopeStatus(ctx context.Context, d *Deps, envelopeID string) (envelo
 	}
 	out := envelopeStatus(env)
 	out.Recipients = recipientStatuses(recipients)
+	out.CustomFields = customFieldValues(env.CustomFields)
 	return out, nil
 }
 
@@ -220,7 +228,7 @@ func recipientStatuses(r *docusign.Recipients) []recipientStatus {
 			RoleName: s.RoleName, RoutingOrder: atoi(s.RoutingOrder), Status: s.Status,
 			SentAt: formatTime(s.SentDateTime), DeliveredAt: formatTime(s.DeliveredDateTime),
 			SignedAt: formatTime(s.SignedDateTime), DeclinedAt: formatTime(s.DeclinedDateTime),
-			DeclineReason: s.DeclinedReason,
+			DeclineReason: s.DeclinedReason, Tabs: tabValues(s.Tabs),
 		})
 	}
 	for _, c := range r.CarbonCopies {

@@ -95,3 +95,29 @@ func TestVoidReasonMaskedOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldValuesMaskedOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	c := h.httpClient(t)
+	args := documentsEnvelope(t, "sent")
+	args["custom_fields"] = []any{map[string]any{"name": "Card", "value": "4111 1111 1111 1111"}}
+	signer := args["signers"].([]any)[0].(map[string]any)
+	signer["tabs"] = []any{map[string]any{"type": "text", "label": "SSN", "value": "123-45-6789",
+		"document_id": 7, "page": 1, "x": 100, "y": 200}}
+	var created createEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "create_envelope", args), &created)
+	var out envelopeStatusOutput
+	mustSucceed(t, callTool(t, c, "get_envelope_status",
+		map[string]any{"envelope_id": created.EnvelopeID}), &out)
+	wantFields := []fieldValue{{Name: "Card", Value: "**** **** **** 1111"}}
+	if !jsonEqual(out.CustomFields, wantFields) {
+		t.Errorf("custom_fields = %+v, want %+v", out.CustomFields, wantFields)
+	}
+	if len(out.Recipients) == 0 {
+		t.Fatalf("get_envelope_status returned no recipients")
+	}
+	wantTabs := []fieldValue{{Name: "SSN", Value: "***-**-6789"}}
+	if !jsonEqual(out.Recipients[0].Tabs, wantTabs) {
+		t.Errorf("signer tabs = %+v, want %+v", out.Recipients[0].Tabs, wantTabs)
+	}
+}
