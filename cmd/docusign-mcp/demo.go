@@ -107,8 +107,8 @@ func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Lo
 		return err
 	}
 	if v := a.sim.Violations(); v.Total() != 0 {
-		return fmt.Errorf("the server broke the simulator's rate limits: %+v; it must "+
-			"keep within Docusign's hourly, burst and polling limits", v)
+		return fmt.Errorf("the demo exceeded the simulator's rate limits %+v, so the "+
+			"server does not keep within Docusign's hourly, burst and polling limits", v)
 	}
 	fmt.Fprintln(out, "simulator rate-limit violations: 0")
 	printDemoFiles(out, cfg)
