@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // scopedDecider allows every call and gives every principal one scope, which a test may
@@ -134,5 +135,39 @@ func TestStatusPollingCostsOneRead(t *testing.T) {
 	}
 	if v := h.sim.Violations(); v.Total() != 0 {
 		t.Errorf("simulator violations = %+v, want none", v)
+	}
+}
+
+func TestResendDenialAudited(t *testing.T) {
+	h, _ := auditHarness(t)
+	tools := directTools(t, h.deps)
+	agent := policy.WithPrincipal(context.Background(), "agent-1")
+	created := callDirect(t, agent, tools, "create_envelope", documentsEnvelope(t, "sent"))
+	var out createEnvelopeOutput
+	mustSucceed(t, created, &out)
+	args := map[string]any{"envelope_id": out.EnvelopeID}
+	if res := callDirect(t, agent, tools, "resend_envelope", args); res.IsError {
+		t.Fatalf("first resend failed: %s", resultText(res))
+	}
+	if res := callDirect(t, agent, tools, "resend_envelope", args); !res.IsError {
+		t.Fatalf("second resend succeeded, want a %s denial", RuleResendMinInterval)
+	}
+	records, err := store.QueryAudit(context.Background(), h.store,
+		store.AuditQuery{Kind: store.AuditToolCall})
+	if err != nil {
+		t.Fatalf("QueryAudit failed: %v", err)
+	}
+	last := records[len(records)-1]
+	if last.Tool != "resend_envelope" {
+		t.Fatalf("last audit record is for %s, want resend_envelope", last.Tool)
+	}
+	if last.Decision != store.DecisionDeny {
+		t.Errorf("decision = %q, want %q", last.Decision, store.DecisionDeny)
+	}
+	if last.PolicyRule != RuleResendMinInterval {
+		t.Errorf("policy rule = %q, want %q", last.PolicyRule, RuleResendMinInterval)
+	}
+	if last.Outcome != CodePolicyDenied {
+		t.Errorf("outcome = %q, want %q", last.Outcome, CodePolicyDenied)
 	}
 }
