@@ -3,8 +3,11 @@ package tools
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
@@ -169,5 +172,35 @@ func TestResendDenialAudited(t *testing.T) {
 	}
 	if last.Outcome != CodePolicyDenied {
 		t.Errorf("outcome = %q, want %q", last.Outcome, CodePolicyDenied)
+	}
+}
+
+func TestConcurrentStatusCallsShareRead(t *testing.T) {
+	h := newHarness(t)
+	h.deps.Envelopes = h.store
+	tools := directTools(t, h.deps)
+	id := createSent(t, tools)
+	h.sim.ResetCalls()
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_envelope_status"
+	req.Params.Arguments = map[string]any{"envelope_id": id}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			// t.Fatal must not run off the test's goroutine, so this calls the handler
+			// directly instead of through callDirect.
+			res, err := tools[req.Params.Name].Handler(context.Background(), req)
+			if err != nil {
+				t.Errorf("get_envelope_status handler returned an error: %v", err)
+				return
+			}
+			if res.IsError {
+				t.Errorf("get_envelope_status failed: %s", resultText(res))
+			}
+		})
+	}
+	wg.Wait()
+	if got := statusReads(h); got != 1 {
+		t.Errorf("20 concurrent status calls made %d Docusign reads, want 1", got)
 	}
 }
