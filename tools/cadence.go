@@ -29,62 +29,68 @@ type controls struct {
 	status    keyedMutex
 }
 
-func newControls(o Options, now func() time.Time) *controls {
+func newControls(o Options, events EventStore, now func() time.Time) *controls {
 	return &controls{
-		resends:   &resendLedger{sent: map[string][]time.Time{}},
-		downloads: &downloadLedger{spent: map[string][]download{}},
+		resends:   &resendLedger{events: events},
+		downloads: &downloadLedger{events: events},
 		budget:    NewAccountBudget(o.AccountBudget, now),
 	}
 }
 
 // resendLedger records the resends of each envelope, for the minimum interval and the max
-// count of the caller's policy scope.
-// NOTE: it is kept in memory, so the count starts again at zero after a restart.
+// count of the caller's policy scope. With a store as its events, the count survives a
+// restart.
 type resendLedger struct {
-	mu   sync.Mutex
-	sent map[string][]time.Time
+	// mu makes the check and the record one step, since the store does not.
+	mu     sync.Mutex
+	events EventStore
 }
 
 // reserve records a resend of envelopeID at now when the scope allows one, and returns a
 // function that takes the record back for a resend that Docusign did not perform. A denial
 // comes with the rule that made it.
-func (l *resendLedger) reserve(envelopeID string, now time.Time, scope policy.Scope) (
-	func(), string, *ToolError) {
+func (l *resendLedger) reserve(ctx context.Context, envelopeID string, now time.Time,
+	scope policy.Scope) (func(), string, *ToolError) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	sent := l.sent[envelopeID]
-	if len(sent) >= scope.ResendMaxCount {
-		reason := fmt.Sprintf("envelope %s was already resent %d times, the max for this "+
-			"principal", envelopeID, len(sent))
-		return nil, RuleResendMaxCount, cadenceDenied(RuleResendMaxCount, reason,
-			"do not retry; ask the recipients directly, or ask the server operator to raise "+
-				"resend_max_count", time.Time{}, now)
+	sent, err := l.events.EventsSince(ctx, store.EventResend, envelopeID, time.Time{})
+	if err != nil {
+		return nil, "", counterFailed("read the resend count", err)
 	}
-	interval := time.Duration(scope.ResendMinInterval)
-	if n := len(sent); n > 0 && now.Sub(sent[n-1]) < interval {
-		next := sent[n-1].Add(interval).UTC().Format(time.RFC3339)
-		reason := fmt.Sprintf("envelope %s was resent at %s, and this principal may resend "+
-			"it only every %s: the next resend is allowed at %s", envelopeID,
-			sent[n-1].UTC().Format(time.RFC3339), interval, next)
-		return nil, RuleResendMinInterval, cadenceDenied(RuleResendMinInterval, reason,
-			"wait until "+next+", then call again", sent[n-1].Add(interval), now)
+	if rule, terr := resendDenial(envelopeID, sent, now, scope); terr != nil {
+		return nil, rule, terr
 	}
-	l.sent[envelopeID] = append(sent, now)
+	id, err := l.events.RecordEvent(ctx, store.EventResend, envelopeID, now, 1)
+	if err != nil {
+		return nil, "", counterFailed("record the resend", err)
+	}
 	release := func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.sent[envelopeID] = removeTime(l.sent[envelopeID], now)
+		_ = l.events.DeleteEvent(context.WithoutCancel(ctx), id)
 	}
 	return release, "", nil
 }
 
-func removeTime(times []time.Time, t time.Time) []time.Time {
-	for i := len(times) - 1; i >= 0; i-- {
-		if times[i].Equal(t) {
-			return append(times[:i:i], times[i+1:]...)
-		}
+// resendDenial applies the scope's resend rules to the earlier resends sent, oldest first.
+func resendDenial(envelopeID string, sent []store.Event, now time.Time, scope policy.Scope) (
+	string, *ToolError) {
+	if len(sent) >= scope.ResendMaxCount {
+		reason := fmt.Sprintf("envelope %s was already resent %d times, the max for this "+
+			"principal", envelopeID, len(sent))
+		return RuleResendMaxCount, cadenceDenied(RuleResendMaxCount, reason,
+			"do not retry; ask the recipients directly, or ask the server operator to raise "+
+				"resend_max_count", time.Time{}, now)
 	}
-	return times
+	interval := time.Duration(scope.ResendMinInterval)
+	if n := len(sent); n > 0 && now.Sub(sent[n-1].At) < interval {
+		last := sent[n-1].At
+		next := last.Add(interval).UTC().Format(time.RFC3339)
+		reason := fmt.Sprintf("envelope %s was resent at %s, and this principal may resend "+
+			"it only every %s: the next resend is allowed at %s", envelopeID,
+			last.UTC().Format(time.RFC3339), interval, next)
+		return RuleResendMinInterval, cadenceDenied(RuleResendMinInterval, reason,
+			"wait until "+next+", then call again", last.Add(interval), now)
+	}
+	return "", nil
 }
 
 // cadenceDenied is a policy_denial for a cadence or budget rule. A non-zero next makes it
@@ -110,7 +116,7 @@ func noteDenial(ctx context.Context, rule string) {
 // reserveResend applies the resend rules of the caller's scope to envelopeID.
 func (d *Deps) reserveResend(ctx context.Context, envelopeID string) (func(), *ToolError) {
 	scope := policy.ScopeOf(ctx, d.Policy)
-	release, rule, terr := d.controls.resends.reserve(envelopeID, d.Now(), scope)
+	release, rule, terr := d.controls.resends.reserve(ctx, envelopeID, d.Now(), scope)
 	if terr != nil {
 		noteDenial(ctx, rule)
 	}

@@ -3,77 +3,78 @@ package tools
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 // downloadWindow is the rolling window of the per-principal download budget.
 const downloadWindow = 24 * time.Hour
 
-// download is one document a principal downloaded.
-type download struct {
-	at    time.Time
-	bytes int64
-}
-
 // downloadLedger counts the document bytes each principal downloaded in the last 24 hours.
-// NOTE: it is kept in memory, so a restart starts every principal's budget afresh.
+// With a store as its events, the count survives a restart.
 type downloadLedger struct {
-	mu    sync.Mutex
-	spent map[string][]download
+	events EventStore
 }
 
-// remaining prunes the principal's downloads older than the window and returns the bytes
-// left of budget, and when the oldest download in the window leaves it.
-func (l *downloadLedger) remaining(principal string, budget int64, now time.Time) (int64,
-	time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	list := l.spent[principal]
+// inWindow prunes the downloads older than the window and returns the principal's
+// downloads inside it, oldest first.
+func (l *downloadLedger) inWindow(ctx context.Context, principal string, now time.Time) (
+	[]store.Event, error) {
 	cutoff := now.Add(-downloadWindow)
-	i := 0
-	for i < len(list) && !list[i].at.After(cutoff) {
-		i++
+	if _, err := l.events.PruneEvents(ctx, store.EventDownload, cutoff); err != nil {
+		return nil, err
 	}
-	list = list[i:]
-	l.spent[principal] = list
-	var used int64
-	for _, d := range list {
-		used += d.bytes
+	return l.events.EventsSince(ctx, store.EventDownload, principal, cutoff.Add(1))
+}
+
+// remaining returns the bytes left of the principal's budget, and when the oldest download
+// in the window leaves it.
+func (l *downloadLedger) remaining(ctx context.Context, principal string, budget int64,
+	now time.Time) (int64, time.Time, error) {
+	list, err := l.inWindow(ctx, principal, now)
+	if err != nil {
+		return 0, time.Time{}, err
 	}
 	var frees time.Time
 	if len(list) > 0 {
-		frees = list[0].at.Add(downloadWindow)
+		frees = list[0].At.Add(downloadWindow)
 	}
-	return budget - used, frees
+	return budget - spent(list), frees, nil
+}
+
+func spent(list []store.Event) int64 {
+	var used int64
+	for _, d := range list {
+		used += d.Amount
+	}
+	return used
 }
 
 // record adds a download of size bytes at now.
-func (l *downloadLedger) record(principal string, size int64, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.spent[principal] = append(l.spent[principal], download{at: now, bytes: size})
+func (l *downloadLedger) record(ctx context.Context, principal string, size int64,
+	now time.Time) error {
+	_, err := l.events.RecordEvent(ctx, store.EventDownload, principal, now, size)
+	return err
 }
 
 // freedAt returns when enough of the principal's downloads leave the window for need more
 // bytes to fit in budget, or the zero time when they never would.
-func (l *downloadLedger) freedAt(principal string, budget, need int64) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	list := l.spent[principal]
-	var used int64
-	for _, d := range list {
-		used += d.bytes
+func (l *downloadLedger) freedAt(ctx context.Context, principal string, budget, need int64,
+	now time.Time) time.Time {
+	list, err := l.inWindow(ctx, principal, now)
+	if err != nil {
+		return time.Time{}
 	}
+	used := spent(list)
 	for _, d := range list {
 		if used+need <= budget {
 			break
 		}
-		used -= d.bytes
+		used -= d.Amount
 		if used+need <= budget {
-			return d.at.Add(downloadWindow)
+			return d.At.Add(downloadWindow)
 		}
 	}
 	return time.Time{}
@@ -85,7 +86,10 @@ func (d *Deps) downloadAllowance(ctx context.Context) (int64, *ToolError) {
 	principal := policy.PrincipalFrom(ctx)
 	budget := policy.ScopeOf(ctx, d.Policy).DownloadBudgetBytes
 	now := d.Now()
-	left, frees := d.controls.downloads.remaining(principal, budget, now)
+	left, frees, err := d.controls.downloads.remaining(ctx, principal, budget, now)
+	if err != nil {
+		return 0, counterFailed("read the download budget", err)
+	}
 	if left > 0 {
 		return left, nil
 	}
@@ -98,8 +102,9 @@ func (d *Deps) downloadOverBudget(ctx context.Context, left int64) *ToolError {
 	principal := policy.PrincipalFrom(ctx)
 	budget := policy.ScopeOf(ctx, d.Policy).DownloadBudgetBytes
 	noteDenial(ctx, RuleDownloadBudget)
-	frees := d.controls.downloads.freedAt(principal, budget, left+1)
-	terr := downloadDenied(budget, frees, d.Now())
+	now := d.Now()
+	frees := d.controls.downloads.freedAt(ctx, principal, budget, left+1, now)
+	terr := downloadDenied(budget, frees, now)
 	terr.Message += fmt.Sprintf("; the document is larger than the %d bytes left", left)
 	return terr
 }
@@ -116,7 +121,12 @@ func downloadDenied(budget int64, frees, now time.Time) *ToolError {
 	return cadenceDenied(RuleDownloadBudget, reason, next, frees, now)
 }
 
-// recordDownload counts a finished download against the caller's budget.
+// recordDownload counts a finished download against the caller's budget. A failure to
+// record is logged: the document is already fetched, so the call still succeeds.
 func (d *Deps) recordDownload(ctx context.Context, size int64) {
-	d.controls.downloads.record(policy.PrincipalFrom(ctx), size, d.Now())
+	err := d.controls.downloads.record(ctx, policy.PrincipalFrom(ctx), size, d.Now())
+	if err != nil {
+		d.Logger.WarnContext(ctx, "failed to record a download against the budget",
+			"error", err)
+	}
 }

@@ -1,11 +1,13 @@
 package tools
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/store"
 )
 
 func TestDownloadLedger(t *testing.T) {
@@ -27,24 +29,63 @@ func TestDownloadLedger(t *testing.T) {
 			at: 3 * time.Hour, wantLeft: -50, wantFrees: start.Add(24 * time.Hour)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l := &downloadLedger{spent: map[string][]download{}}
-			for _, offset := range tt.earlier {
-				l.record("agent", 100, start.Add(offset))
-			}
-			left, frees := l.remaining("agent", 250, start.Add(tt.at))
-			if left != tt.wantLeft {
-				t.Errorf("left = %d, want %d", left, tt.wantLeft)
-			}
-			if !frees.Equal(tt.wantFrees) {
-				t.Errorf("frees = %s, want %s", frees, tt.wantFrees)
-			}
-			if other, _ := l.remaining("other", 250, start.Add(tt.at)); other != 250 {
-				t.Errorf("another principal has %d bytes left, want 250: budgets are "+
-					"per principal", other)
-			}
-		})
+		for _, backend := range eventBackends(t) {
+			t.Run(tt.name+" in "+backend.name, func(t *testing.T) {
+				testDownloadCase(t, &downloadLedger{events: backend.open(t)}, start,
+					tt.earlier, tt.at, tt.wantLeft, tt.wantFrees)
+			})
+		}
 	}
+}
+
+func testDownloadCase(t *testing.T, l *downloadLedger, start time.Time,
+	earlier []time.Duration, at time.Duration, wantLeft int64, wantFrees time.Time) {
+	ctx := context.Background()
+	for _, offset := range earlier {
+		if err := l.record(ctx, "agent", 100, start.Add(offset)); err != nil {
+			t.Fatalf("record: %v", err)
+		}
+	}
+	left, frees, err := l.remaining(ctx, "agent", 250, start.Add(at))
+	if err != nil {
+		t.Fatalf("remaining: %v", err)
+	}
+	if left != wantLeft {
+		t.Errorf("left = %d, want %d", left, wantLeft)
+	}
+	if !frees.Equal(wantFrees) {
+		t.Errorf("frees = %s, want %s", frees, wantFrees)
+	}
+	other, _, _ := l.remaining(ctx, "other", 250, start.Add(at))
+	if other != 250 {
+		t.Errorf("another principal has %d bytes left, want 250: budgets are per principal",
+			other)
+	}
+}
+
+// eventBackend opens an empty EventStore.
+type eventBackend struct {
+	name string
+	open func(t *testing.T) EventStore
+}
+
+// eventBackends are the memory and the Badger event stores, so that ledger tests cover both.
+func eventBackends(t *testing.T) []eventBackend {
+	t.Helper()
+	return []eventBackend{
+		{name: "memory", open: func(*testing.T) EventStore { return eventsFor(nil) }},
+		{name: "store", open: func(t *testing.T) EventStore { return openEventStore(t) }},
+	}
+}
+
+func openEventStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatalf("store.Open failed: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
 }
 
 func TestDownloadBudgetOverHTTP(t *testing.T) {

@@ -41,44 +41,82 @@ func TestResendLedger(t *testing.T) {
 		{name: "over the max count", earlier: []time.Duration{0, time.Hour},
 			at: 5 * time.Hour, wantRule: RuleResendMaxCount},
 	}
+	ctx := context.Background()
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l := &resendLedger{sent: map[string][]time.Time{}}
-			for _, offset := range tt.earlier {
-				if _, rule, _ := l.reserve("env", start.Add(offset), scope); rule != "" {
-					t.Fatalf("earlier resend at %s denied by %s", offset, rule)
+		for _, backend := range eventBackends(t) {
+			t.Run(tt.name+" in "+backend.name, func(t *testing.T) {
+				l := &resendLedger{events: backend.open(t)}
+				for _, offset := range tt.earlier {
+					_, rule, _ := l.reserve(ctx, "env", start.Add(offset), scope)
+					if rule != "" {
+						t.Fatalf("earlier resend at %s denied by %s", offset, rule)
+					}
 				}
-			}
-			_, rule, terr := l.reserve("env", start.Add(tt.at), scope)
-			if rule != tt.wantRule {
-				t.Fatalf("rule = %q, want %q", rule, tt.wantRule)
-			}
-			if tt.wantRule == "" {
-				return
-			}
-			if terr.Code != CodePolicyDenied {
-				t.Errorf("code = %q, want %q", terr.Code, CodePolicyDenied)
-			}
-			if terr.RetryAfter != tt.wantRetry {
-				t.Errorf("retry_after = %d, want %d", terr.RetryAfter, tt.wantRetry)
-			}
-			if terr.Retryable != (tt.wantRetry > 0) {
-				t.Errorf("retryable = %v, want %v", terr.Retryable, tt.wantRetry > 0)
-			}
-		})
+				_, rule, terr := l.reserve(ctx, "env", start.Add(tt.at), scope)
+				if rule != tt.wantRule {
+					t.Fatalf("rule = %q, want %q", rule, tt.wantRule)
+				}
+				if tt.wantRule != "" {
+					checkCadenceDenial(t, terr, tt.wantRetry)
+				}
+			})
+		}
+	}
+}
+
+func checkCadenceDenial(t *testing.T, terr *ToolError, wantRetry int) {
+	t.Helper()
+	if terr.Code != CodePolicyDenied {
+		t.Errorf("code = %q, want %q", terr.Code, CodePolicyDenied)
+	}
+	if terr.RetryAfter != wantRetry {
+		t.Errorf("retry_after = %d, want %d", terr.RetryAfter, wantRetry)
+	}
+	if terr.Retryable != (wantRetry > 0) {
+		t.Errorf("retryable = %v, want %v", terr.Retryable, wantRetry > 0)
+	}
+}
+
+func TestResendRefusalSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	scope := policy.Scope{ResendMinInterval: policy.Duration(time.Hour), ResendMaxCount: 1}
+	dir := t.TempDir()
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatalf("store.Open failed: %v", err)
+	}
+	first := &resendLedger{events: eventsFor(st)}
+	if _, _, terr := first.reserve(ctx, "env", now, scope); terr != nil {
+		t.Fatalf("first resend denied: %v", terr)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatalf("close store: %v", err)
+	}
+	st, err = store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatalf("reopen store: %v", err)
+	}
+	defer st.Close()
+	restarted := &resendLedger{events: eventsFor(st)}
+	_, rule, _ := restarted.reserve(ctx, "env", now.Add(2*time.Hour), scope)
+	if rule != RuleResendMaxCount {
+		t.Errorf("rule after restart = %q, want %q: the stored resend must still count",
+			rule, RuleResendMaxCount)
 	}
 }
 
 func TestResendReleaseFreesSlot(t *testing.T) {
 	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	scope := policy.Scope{ResendMinInterval: policy.Duration(time.Hour), ResendMaxCount: 1}
-	l := &resendLedger{sent: map[string][]time.Time{}}
-	release, _, terr := l.reserve("env", now, scope)
+	l := &resendLedger{events: openEventStore(t)}
+	release, _, terr := l.reserve(context.Background(), "env", now, scope)
 	if terr != nil {
 		t.Fatalf("first reserve failed: %v", terr)
 	}
 	release()
-	if _, _, terr := l.reserve("env", now.Add(time.Second), scope); terr != nil {
+	_, _, terr = l.reserve(context.Background(), "env", now.Add(time.Second), scope)
+	if terr != nil {
 		t.Errorf("reserve after release failed: %v; a released resend must not count", terr)
 	}
 }

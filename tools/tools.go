@@ -182,7 +182,7 @@ func (d Deps) withDefaults() *Deps {
 		d.Policy = local
 	}
 	d.Policy = notingDecider{next: d.Policy}
-	d.controls = newControls(d.Options, d.Now)
+	d.controls = newControls(d.Options, eventsFor(d.Store), d.Now)
 	d.Docusign = withBudget(d.Docusign, d.controls.budget)
 	return &d
 }
