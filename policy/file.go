@@ -31,6 +31,9 @@ type File struct {
 	Tokens []Token `json:"tokens,omitempty"`
 	// JWT, when set, accepts JWT access tokens from an identity provider.
 	JWT *JWTConfig `json:"jwt,omitempty"`
+	// AccountBudget, when set, replaces the defaults of the account's API limits. A reload
+	// does not change it: restart the server.
+	AccountBudget *AccountBudget `json:"account_budget,omitempty"`
 }
 
 // Token maps the SHA-256 hash of a static bearer token to a principal.
@@ -107,6 +110,7 @@ func (f *File) Validate() error {
 		}
 	}
 	problems = append(problems, f.authProblems()...)
+	problems = append(problems, f.AccountBudget.problems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%d problem(s): %s", len(problems), strings.Join(problems, "; "))
 	}

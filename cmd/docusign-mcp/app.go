@@ -110,7 +110,8 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 		Audit:     audit,
 		Policy:    decider,
 		Logger:    a.logger.With("component", "tools"),
-		Options:   tools.Options{ExportDir: cfg.ExportDir, StatusMaxAge: a.statusMaxAge()},
+		Options: tools.Options{ExportDir: cfg.ExportDir, StatusMaxAge: a.statusMaxAge(),
+			AccountBudget: accountBudgetOptions(a.policy.file())},
 	})
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)
