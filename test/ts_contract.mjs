@@ -117,6 +117,16 @@ async function main() {
   const templates = expectSuccess('list_templates', await call(client, 'list_templates', {}));
   const templateID = templates.templates[0].template_id;
 
+  // Each resend call gets an envelope of its own, because the default policy allows one resend
+  // per envelope an hour and the contract resends several times.
+  const resendPool = [];
+  for (let i = 0; i < 12; i++) {
+    resendPool.push(expectSuccess('create_envelope', await call(client, 'create_envelope',
+      { ...createArgs, idempotency_key: `contract-resend-${i}` })).envelope_id);
+  }
+  let resendNext = 0;
+  const nextResendEnvelope = () => resendPool[resendNext++ % resendPool.length];
+
   const E = sent.envelope_id;
   // Each tool: valid arguments, the simulator operation it calls, and its invalid arguments.
   const tools = {
@@ -128,7 +138,8 @@ async function main() {
       bad: { page_size: 1000 } },
     void_envelope: { args: () => ({ envelope_id: E, reason: 'contract test' }),
       op: 'Envelopes:update', bad: { envelope_id: E } },
-    resend_envelope: { args: () => ({ envelope_id: E }), op: 'Envelopes:update',
+    resend_envelope: { args: () => ({ envelope_id: nextResendEnvelope() }),
+      op: 'Envelopes:update',
       bad: { envelope_id: 'nope' } },
     list_envelope_documents: { args: () => ({ envelope_id: E }), op: 'EnvelopeDocuments:list',
       bad: { envelope_id: E, cursor: '!!' } },
