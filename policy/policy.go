@@ -120,6 +120,11 @@ func (s *Static) Decide(_ context.Context, req Request) (Decision, error) {
 		return Decision{Reason: fmt.Sprintf("tool %s is not in the tool list of principal %q",
 			req.Tool, req.Principal), Rule: rule}, nil
 	}
+	if req.Sender != "" {
+		return Decision{Reason: fmt.Sprintf("principal %q may act only for the configured "+
+			"Docusign user without a policy file", req.Principal), Rule: "senders",
+			Code: CodeSender}, nil
+	}
 	if !req.ReadOnly && slices.Contains(s.cfg.ReadOnlyPrincipals, req.Principal) {
 		return Decision{Reason: fmt.Sprintf("principal %q may call only read-only tools, and "+
 			"%s is not one", req.Principal, req.Tool), Rule: RuleReadOnly}, nil

@@ -55,6 +55,8 @@ type createEnvelopeInput struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=1,maxLength=100"`
 
 	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"minLength=1"`
+
+	SenderUserID string `json:"sender_user_id,omitempty" jsonschema:"minLength=36,maxLength=36"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -78,6 +80,8 @@ func (createEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"and the arguments, kept for 24 hours unless the server sets another window.",
 		"confirmation_token": "Token from a confirmation_required result, after the user " +
 			"approved its summary. Pass it with exactly the same other arguments.",
+		"sender_user_id": "Docusign user GUID to act for. Default: the server's configured " +
+			"user. The policy must allow the user.",
 	})
 }
 
@@ -243,6 +247,7 @@ func newCreateEnvelope(d *Deps) (serverTool, error) {
 		destructive: true,
 		write:       true,
 		validate:    validateCreate,
+		sender:      func(in *createEnvelopeInput) string { return in.SenderUserID },
 		approve: func(ctx context.Context, call mcp.CallToolRequest,
 			in *createEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
 			return approveSend(ctx, d, call, in)
@@ -276,6 +281,9 @@ func pendingCreate(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 }
 
 func validateCreate(in *createEnvelopeInput) *ToolError {
+	if terr := checkSender(in.SenderUserID); terr != nil {
+		return terr
+	}
 	if in.Status != "sent" && in.Status != "created" {
 		return invalidArgument("status", "status %q is invalid: pass sent to send now or "+
 			"created to save a draft", truncate(in.Status, 20))

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/docusign"
+	"github.com/ys88io/docusign-mcp/policy"
 )
 
 // envelopeStates are the normalised states of get_envelope_status.
@@ -257,6 +258,8 @@ type voidEnvelopeInput struct {
 	Reason     string `json:"reason" jsonschema:"minLength=1,maxLength=200"`
 
 	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"minLength=1"`
+
+	SenderUserID string `json:"sender_user_id,omitempty" jsonschema:"minLength=36,maxLength=36"`
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -266,6 +269,8 @@ func (voidEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 		"reason":      "Why the envelope is voided. Docusign shows it to the recipients.",
 		"confirmation_token": "Token from a confirmation_required result, after the user " +
 			"approved its summary. Pass it with the same envelope_id and reason.",
+		"sender_user_id": "Docusign user GUID to act for. Default: the server's configured " +
+			"user. The policy must allow the user.",
 	})
 }
 
@@ -287,6 +292,7 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		idempotent:  true,
 		write:       true,
 		validate:    validateVoid,
+		sender:      func(in *voidEnvelopeInput) string { return in.SenderUserID },
 		envelopeID:  func(in *voidEnvelopeInput) string { return in.EnvelopeID },
 		approve: func(ctx context.Context, call mcp.CallToolRequest,
 			in *voidEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
@@ -308,6 +314,9 @@ func validateVoid(in *voidEnvelopeInput) *ToolError {
 	if terr := checkGUID("envelope_id", in.EnvelopeID, "envelope id"); terr != nil {
 		return terr
 	}
+	if terr := checkSender(in.SenderUserID); terr != nil {
+		return terr
+	}
 	if strings.TrimSpace(in.Reason) == "" {
 		return invalidArgument("reason", "reason is missing: say why the envelope is voided, "+
 			"in at most 200 characters; recipients see it")
@@ -316,7 +325,7 @@ func validateVoid(in *voidEnvelopeInput) *ToolError {
 }
 
 func newResendEnvelope(d *Deps) (serverTool, error) {
-	return buildTool(d, toolSpec[envelopeIDInput, envelopeActionOutput]{
+	return buildTool(d, toolSpec[resendEnvelopeInput, envelopeActionOutput]{
 		name: "resend_envelope",
 		description: "Emails the signing request again to the recipients whose turn it is. " +
 			"Each call sends another email, so do not repeat it. Works on sent or " +
@@ -324,10 +333,14 @@ func newResendEnvelope(d *Deps) (serverTool, error) {
 			"per hour and three in all); a denied resend names the next allowed time.",
 		destructive: true,
 		write:       true,
-		validate:    (*envelopeIDInput).validate,
-		envelopeID:  func(in *envelopeIDInput) string { return in.EnvelopeID },
-		run: func(ctx context.Context, in *envelopeIDInput) (envelopeActionOutput, []content,
-			*ToolError) {
+		validate:    (*resendEnvelopeInput).validate,
+		envelopeID:  func(in *resendEnvelopeInput) string { return in.EnvelopeID },
+		sender:      func(in *resendEnvelopeInput) string { return in.SenderUserID },
+		policyDetails: func(in *resendEnvelopeInput) policy.Request {
+			return policy.Request{Sender: in.SenderUserID}
+		},
+		run: func(ctx context.Context, in *resendEnvelopeInput) (envelopeActionOutput,
+			[]content, *ToolError) {
 			release, terr := d.reserveResend(ctx, in.EnvelopeID)
 			if terr != nil {
 				return envelopeActionOutput{}, nil, terr

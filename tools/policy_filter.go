@@ -99,7 +99,8 @@ var denialNextSteps = map[string]string{
 // createPolicyRequest returns the details of a create call that the policy judges: template,
 // recipients, document bytes and whether it sends. validateCreate has decoded the documents.
 func createPolicyRequest(in *createEnvelopeInput) policy.Request {
-	req := policy.Request{TemplateID: in.TemplateID, Send: in.Status == "sent"}
+	req := policy.Request{TemplateID: in.TemplateID, Send: in.Status == "sent",
+		Sender: in.SenderUserID}
 	if req.Send {
 		req.Action = policy.ActionSend
 	}
@@ -122,6 +123,6 @@ func createPolicyRequest(in *createEnvelopeInput) policy.Request {
 }
 
 // voidPolicyRequest returns the details of a void call.
-func voidPolicyRequest(*voidEnvelopeInput) policy.Request {
-	return policy.Request{Action: policy.ActionVoid}
+func voidPolicyRequest(in *voidEnvelopeInput) policy.Request {
+	return policy.Request{Action: policy.ActionVoid, Sender: in.SenderUserID}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/policy"
 )
 
@@ -97,6 +98,9 @@ type toolSpec[In, Out any] struct {
 	validate func(in *In) *ToolError
 	// envelopeID returns the envelope the call acts on, for the policy request and logs.
 	envelopeID func(in *In) string
+	// sender returns the Docusign user id the call acts for, empty for the configured
+	// user. Nil means the tool always acts for the configured user.
+	sender func(in *In) string
 	// policyDetails returns the call's details for a second policy decision after parsing,
 	// such as recipients and template. Nil means the first decision, on the name, suffices.
 	policyDetails func(in *In) policy.Request
@@ -225,6 +229,9 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 		}
 		if terr == nil && spec.envelopeID != nil {
 			envelopeID = spec.envelopeID(in)
+		}
+		if terr == nil && spec.sender != nil && spec.sender(in) != "" {
+			ctx = docusign.WithUser(ctx, spec.sender(in))
 		}
 		if terr == nil && spec.policyDetails != nil {
 			terr = d.decideDetails(ctx, spec.name, spec.readOnly, envelopeID,
