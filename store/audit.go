@@ -78,6 +78,9 @@ type AuditRecord struct {
 	// Decision is the policy outcome: DecisionAllow, DecisionDeny or DecisionError.
 	Decision   string `json:"decision,omitempty"`
 	PolicyRule string `json:"policy_rule,omitempty"`
+	// Code is the decision's stable reason code, such as sender_not_allowed. Empty when the
+	// decider gave none, and then left out of the encoding, so older records hash the same.
+	Code string `json:"code,omitempty"`
 	// Outcome is "ok", or the tool error code of a failed call.
 	Outcome string `json:"outcome,omitempty"`
 

@@ -60,6 +60,8 @@ func NewAuditObserver(sink AuditSink, logger *slog.Logger) docusign.Observer {
 type decisionNote struct {
 	decision string
 	rule     string
+	// code is the decision's reason code, or the rule of a cadence or budget denial.
+	code string
 }
 
 type decisionNoteKey struct{}
@@ -80,7 +82,7 @@ func (n notingDecider) Decide(ctx context.Context, req policy.Request) (policy.D
 		default:
 			note.decision = store.DecisionDeny
 		}
-		note.rule = decision.Rule
+		note.rule, note.code = decision.Rule, decision.Code
 	}
 	return decision, err
 }
@@ -103,7 +105,8 @@ func (d *Deps) audited(tool string, next server.ToolHandlerFunc) server.ToolHand
 		rec := store.AuditRecord{
 			Time: d.Now(), Kind: store.AuditToolCall, Caller: caller, Tool: tool,
 			EnvelopeID: envelopeIDOf(raw, structured), ArgsDigest: argumentsDigest(raw),
-			Decision: note.decision, PolicyRule: note.rule, Outcome: outcome(result, err),
+			Decision: note.decision, PolicyRule: note.rule, Code: note.code,
+			Outcome: outcome(result, err),
 		}
 		if _, appendErr := d.Audit.Append(rec); appendErr != nil {
 			d.Logger.Error("appending a tool call to the audit log failed", "tool", tool,

@@ -109,7 +109,7 @@ func cadenceDenied(rule, reason, nextStep string, next, now time.Time) *ToolErro
 // the audit log shows the rule.
 func noteDenial(ctx context.Context, rule string) {
 	if note, ok := ctx.Value(decisionNoteKey{}).(*decisionNote); ok {
-		note.decision, note.rule = store.DecisionDeny, rule
+		note.decision, note.rule, note.code = store.DecisionDeny, rule, rule
 	}
 }
 

@@ -208,6 +208,9 @@ func TestResendDenialAudited(t *testing.T) {
 	if last.PolicyRule != RuleResendMinInterval {
 		t.Errorf("policy rule = %q, want %q", last.PolicyRule, RuleResendMinInterval)
 	}
+	if last.Code != RuleResendMinInterval {
+		t.Errorf("code = %q, want %q", last.Code, RuleResendMinInterval)
+	}
 	if last.Outcome != CodePolicyDenied {
 		t.Errorf("outcome = %q, want %q", last.Outcome, CodePolicyDenied)
 	}

@@ -117,4 +117,7 @@ func TestScopeDenialIsAudited(t *testing.T) {
 	if want := "principals.agent-1.denied_domains"; calls[0].PolicyRule != want {
 		t.Errorf("policy rule = %q, want %q", calls[0].PolicyRule, want)
 	}
+	if calls[0].Code != policy.CodeDomainDenied {
+		t.Errorf("code = %q, want %q", calls[0].Code, policy.CodeDomainDenied)
+	}
 }
