@@ -167,7 +167,8 @@ func decodeEvent(item *badger.Item, prefixLen int) (Event, error) {
 		return Event{}, err
 	}
 	if len(v) != 8 {
-		return Event{}, fmt.Errorf("event %q has a %d-byte value, want 8", k[:prefixLen], len(v))
+		return Event{}, fmt.Errorf("event %q has a %d-byte value, expected 8: the store "+
+			"may be corrupt", k[:prefixLen], len(v))
 	}
 	return Event{ID: EventID(k), At: at, Amount: int64(binary.BigEndian.Uint64(v))}, nil
 }
