@@ -127,8 +127,9 @@ const (
 // one sequence and synced to disk before Append returns. It is safe for concurrent use, but a
 // Store must have at most one AuditLog, because each keeps the head in memory.
 type AuditLog struct {
-	db   *badger.DB
-	opts AuditOptions
+	db    *badger.DB
+	guard *closeGuard
+	opts  AuditOptions
 
 	mu      sync.Mutex
 	head    auditMark
@@ -156,7 +157,7 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	l := &AuditLog{db: s.db, opts: opts}
+	l := &AuditLog{db: s.db, guard: s.guard, opts: opts}
 	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
 		l.head, err = readHead(txn)
@@ -208,7 +209,7 @@ func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
 		return AuditRecord{}, err
 	}
 	// Syncing outside the lock lets concurrent appenders share one disk flush.
-	if err := l.db.Sync(); err != nil {
+	if err := l.guard.sync(l.db); err != nil {
 		return AuditRecord{}, fmt.Errorf("append audit record %d: sync: %w", stored.Seq, err)
 	}
 	if l.opts.HeadFile != "" {

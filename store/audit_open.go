@@ -40,7 +40,7 @@ func OpenReadOnly(dir string, opts Options) (*Store, error) {
 		return nil, openError(dir, err)
 	}
 	// NOTE: this mirrors the fields Open sets, minus retention, which never runs read-only.
-	s := &Store{db: db, now: time.Now, failWrite: noFault}
+	s := &Store{db: db, now: time.Now, failWrite: noFault, guard: &closeGuard{}}
 	s.upkeepCtx, s.stopUpkeep = context.WithCancel(context.Background())
 	return s, nil
 }

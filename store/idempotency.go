@@ -228,7 +228,7 @@ func (s *Store) updateSynced(ctx context.Context, fn func(*badger.Txn) error) er
 		if err != nil {
 			return err
 		}
-		if err := s.db.Sync(); err != nil {
+		if err := s.guard.sync(s.db); err != nil {
 			return fmt.Errorf("sync to disk: %w", err)
 		}
 		return nil

@@ -85,6 +85,8 @@ type Store struct {
 	upkeepCtx  context.Context
 	stopUpkeep context.CancelFunc
 	upkeepDone sync.WaitGroup
+
+	guard *closeGuard
 }
 
 // noFault injects no failure.
@@ -134,7 +136,7 @@ func Open(dir string, opts Options) (*Store, error) {
 // newStore wraps an open database. Every Store should come from it, so that Close and
 // StartUpkeep find their context.
 func newStore(db *badger.DB, opts Options) *Store {
-	s := &Store{db: db, now: time.Now, retention: opts.Retention,
+	s := &Store{db: db, now: time.Now, retention: opts.Retention, guard: &closeGuard{},
 		dir: db.Opts().Dir, minFree: opts.minFreeBytes(), freeSpace: diskFree}
 	s.upkeepCtx, s.stopUpkeep = context.WithCancel(context.Background())
 	return s
@@ -160,7 +162,7 @@ func (s *Store) Close() error {
 		s.stopUpkeep()
 		s.upkeepDone.Wait()
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.guard.close(s.db.Close); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
