@@ -63,7 +63,8 @@ func (opts *ListTemplatesOptions) query() (url.Values, error) {
 
 // Get returns one template with its documents, recipient roles and their tabs (Templates:get,
 // GET /v2.1/accounts/{accountId}/templates/{templateId}). Docusign leaves tabs and document
-// details out unless include asks for them, so Get always sends include=documents,tabs.
+// details out unless the include parameter names them, so Get always sends
+// include=documents,tabs.
 func (s *TemplatesService) Get(ctx context.Context, templateID string) (*EnvelopeTemplate,
 	*Response, error) {
 	if err := checkID("Templates:get", "template id", templateID); err != nil {

@@ -30,8 +30,8 @@ type Request struct {
 	ReadOnly bool
 	// EnvelopeID is the envelope the call acts on, empty when there is none.
 	EnvelopeID string
-	// Action is what the call does, such as ActionSend or ActionVoid; empty for the tool's
-	// plain use.
+	// Action is the kind of change the call makes, such as ActionSend or ActionVoid. It is
+	// empty for the tool's plain use.
 	Action string
 	// Sender is the Docusign user id the call acts for; empty means the configured user.
 	Sender string
@@ -45,7 +45,7 @@ type Request struct {
 	Send bool
 }
 
-// Recipient is one recipient of an envelope, as the policy sees it.
+// Recipient is one recipient of an envelope, with the fields that the policy rules check.
 type Recipient struct {
 	// Email is the recipient's address; only its domain is judged.
 	Email string

@@ -51,8 +51,8 @@ type Scope struct {
 	// SeeSensitive lets the principal see tab values that look like identity, bank or card
 	// numbers unmasked.
 	SeeSensitive bool `json:"see_sensitive,omitempty"`
-	// DownloadBudgetBytes is the number of document bytes the principal may download within
-	// the window that the download budget code defines.
+	// DownloadBudgetBytes is the number of document bytes the principal may download in any
+	// rolling 24 hours.
 	DownloadBudgetBytes int64 `json:"download_budget_bytes,omitempty"`
 }
 

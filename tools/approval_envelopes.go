@@ -33,7 +33,7 @@ func (voidEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 	})
 }
 
-// approveSend asks for approval of a create_envelope call that sends. A draft needs none.
+// approveSend requests approval of a create_envelope call that sends. A draft needs none.
 // The token is cleared from in, so that the request hash and the derived idempotency key
 // are the same with and without it.
 func approveSend(ctx context.Context, d *Deps, call mcp.CallToolRequest,
@@ -71,7 +71,7 @@ func approveSend(ctx context.Context, d *Deps, call mcp.CallToolRequest,
 		Summary: sendMessage(in), ExpiresAt: a.expires.UTC().Format(time.RFC3339)})
 }
 
-// approveVoid asks for approval of a void_envelope call.
+// approveVoid requests approval of a void_envelope call.
 func approveVoid(ctx context.Context, d *Deps, call mcp.CallToolRequest,
 	in *voidEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
 	token := in.ConfirmationToken

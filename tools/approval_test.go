@@ -38,8 +38,8 @@ func (f elicitationFunc) Elicit(ctx context.Context, req mcp.ElicitationRequest)
 	return f(ctx, req)
 }
 
-// answer returns an elicitation handler that answers action with content, and records the
-// message it was shown.
+// answer returns an elicitation handler that replies with action and content, and records
+// the message it received.
 func answer(action mcp.ElicitationResponseAction, content any, shown *string) elicitationFunc {
 	return func(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 		if shown != nil {
@@ -305,7 +305,7 @@ func TestApprovalTokenExpires(t *testing.T) {
 	}
 }
 
-// unanswered is an elicitation handler that never answers, like a host that shows no form.
+// unanswered is an elicitation handler that never replies, like a host that shows no form.
 func unanswered(ctx context.Context, _ mcp.ElicitationRequest) (*mcp.ElicitationResult,
 	error) {
 	<-ctx.Done()
@@ -541,7 +541,7 @@ func TestApprovalAudited(t *testing.T) {
 }
 
 // httpElicitingClient serves the tools over streamable HTTP on loopback to a client that
-// advertises elicitation, answers with answerer and speaks the protocol version era.
+// advertises elicitation, replies through answerer and uses the protocol version era.
 func (h *harness) httpElicitingClient(t *testing.T, era string,
 	answerer elicitationFunc) *client.Client {
 	t.Helper()

@@ -11,7 +11,7 @@ import (
 
 // EventStore keeps the counted events of the cadence and budget rules, such as resends and
 // downloads. *store.Store implements it and keeps them across restarts; when Deps.Store
-// does not implement it, the events live in memory and a restart forgets them.
+// does not implement it, the events live in memory and a restart loses them.
 type EventStore interface {
 	RecordEvent(ctx context.Context, kind, key string, at time.Time, amount int64) (
 		store.EventID, error)

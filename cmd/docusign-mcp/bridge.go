@@ -124,8 +124,8 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// forward posts one message and writes the reply. A request that fails gets a JSON-RPC
-// error, so the client never waits for a response that will not come.
+// forward posts one message and writes the reply. A request whose forwarding fails gets a
+// JSON-RPC error, so the client does not wait for a response that will not come.
 func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 	if env.Method == "initialize" {
 		b.mu.Lock()

@@ -45,7 +45,7 @@ func serveBridge(ctx context.Context, cfg serveConfig, locked *store.LockedError
 }
 
 // checkBridgeable returns an error when owner serves no HTTP, or serves the simulator when
-// cfg asks for a real account or the other way round.
+// cfg requests a real account, or the other way round.
 func checkBridgeable(cfg serveConfig, dataDir string, owner store.Owner) error {
 	switch {
 	case owner.URL == "":

@@ -115,7 +115,7 @@ func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Lo
 	return nil
 }
 
-// printDemoFiles says where the downloaded documents are once the demo ends.
+// printDemoFiles prints where the downloaded documents are once the demo ends.
 func printDemoFiles(out io.Writer, cfg demoConfig) {
 	switch {
 	case cfg.ExportDir != "":

@@ -193,7 +193,7 @@ func (s *Server) Decline(envelopeID, recipientID, reason string) error {
 func (s *Server) SignAll(envelopeID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Each pass completes one signer, so the loop ends within one pass per recipient; the
+	// Each pass completes one signer, so the loop ends within one pass per recipient. The
 	// bound turns a routing bug into an error instead of a spin that holds the lock.
 	for pass := 0; pass <= maxRecipients; pass++ {
 		e, err := s.lookupEnvelope("", envelopeID)

@@ -149,10 +149,10 @@ func countSince(times []time.Time, cutoff time.Time) int {
 	return n
 }
 
-// Violations counts the requests that the simulator rejected for a rate limit, by limit, and
-// the status reads that broke Docusign's rule of one per envelope per 15 minutes, which
-// Docusign serves but counts against an integration in its go-live review. A well-behaved
-// client keeps every count at zero.
+// Violations counts the requests that the simulator rejected for a rate limit, by limit. It
+// also counts the status reads that broke Docusign's rule of one per envelope per 15 minutes.
+// Docusign serves those reads but counts them against an integration in its go-live review.
+// A well-behaved client keeps every count at zero.
 type Violations struct {
 	Hourly         int `json:"hourly"`
 	Burst          int `json:"burst"`

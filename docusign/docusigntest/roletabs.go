@@ -9,10 +9,10 @@ import (
 // tabSet is a recipient's tabs object: tab type (such as "textTabs") to its tabs.
 type tabSet map[string][]map[string]any
 
-// mergeRoleTabs applies a templateRole's tabs to the template role's tabs, as Docusign does:
-// a request tab whose tabLabel equals that of a template tab of the same type sets that tab's
-// fields (usually its value), and any other request tab is added. The template's other tabs,
-// such as its sign-here tabs, stay.
+// mergeRoleTabs applies a templateRole's tabs to the template role's tabs. A request tab
+// whose tabLabel equals that of a template tab of the same type sets that tab's fields
+// (usually its value), and any other request tab is added. The template's other tabs, such
+// as its sign-here tabs, stay.
 func mergeRoleTabs(roleTabs, requestTabs json.RawMessage) (json.RawMessage, *Error) {
 	if len(requestTabs) == 0 {
 		return roleTabs, nil
