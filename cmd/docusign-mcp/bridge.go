@@ -35,6 +35,8 @@ type bridge struct {
 	outMu sync.Mutex
 	out   io.Writer
 
+	renewMu sync.Mutex // one session renewal at a time
+
 	mu              sync.Mutex
 	sessionID       string
 	protocolVersion string
@@ -132,10 +134,11 @@ func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 		b.initialize = msg
 		b.mu.Unlock()
 	}
+	sent := b.session()
 	err := b.post(ctx, msg, env.Method == "initialize")
 	if errors.Is(err, errSessionExpired) && env.Method != "initialize" {
 		b.logger.Warn("owner forgot the bridged session, starting a new one")
-		err = b.renewSession(ctx)
+		err = b.renewSession(ctx, sent)
 		if err == nil {
 			err = b.post(ctx, msg, false)
 		}
@@ -302,11 +305,19 @@ func (b *bridge) session() string {
 
 // renewSession replays the client's initialize request and notification to get a new
 // session, and drops the replayed reply because the client already has one.
-func (b *bridge) renewSession(ctx context.Context) error {
+func (b *bridge) renewSession(ctx context.Context, stale string) error {
+	// Messages are forwarded concurrently, so several may meet the same 404. One renewal
+	// serves them all, and the old id stays in place until the new one is ready, because a
+	// message sent without an id would get a 404 that does not read as an expired session.
+	b.renewMu.Lock()
+	defer b.renewMu.Unlock()
 	b.mu.Lock()
 	init := b.initialize
-	b.sessionID, b.protocolVersion = "", ""
+	renewed := b.sessionID != stale
 	b.mu.Unlock()
+	if renewed {
+		return nil
+	}
 	if init == nil {
 		return errors.New("no initialize request to replay")
 	}
