@@ -146,6 +146,9 @@ func (s *Store) PutEnvelope(ctx context.Context, next EnvelopeState) (EnvelopeSt
 			return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %w",
 				next.EnvelopeID, err)
 		}
+		if applied {
+			s.listeners.notify(kept)
+		}
 		return kept, applied, nil
 	}
 	return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %d write conflicts in "+

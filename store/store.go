@@ -87,6 +87,8 @@ type Store struct {
 	upkeepDone sync.WaitGroup
 
 	guard *closeGuard
+	// listeners are told about each committed envelope state change.
+	listeners envelopeListeners
 }
 
 // noFault injects no failure.
