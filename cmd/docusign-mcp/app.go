@@ -25,9 +25,13 @@ const serverInstructions = "Tools for Docusign eSignature: create and send envel
 // app is a running server: the Docusign backend, the document store and the MCP
 // server with the tools registered. close releases them in reverse order.
 type app struct {
-	mcp     *server.MCPServer
-	sim     *docusigntest.Server // nil when serving a real account
-	store   *store.Store
+	mcp   *server.MCPServer
+	sim   *docusigntest.Server // nil when serving a real account
+	store *store.Store
+	// audit is the store's one audit log, shared by the tools and background jobs.
+	audit *store.AuditLog
+	// client is the Docusign client that the tools and background jobs call.
+	client  *docusign.Client
 	dataDir string
 	logger  *slog.Logger
 	// policy is the policy in force, which SIGHUP reloads.
@@ -84,12 +88,14 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	a.audit = audit
 	dsCfg.Observer = tools.NewAuditObserver(audit, a.logger.With("component", "audit"))
 	dsCfg.Logger = a.logger.With("component", "docusign")
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
 		return fmt.Errorf("configure Docusign client: %w", err)
 	}
+	a.client = client
 	a.policy, err = newPolicyState(cfg, dsCfg.UserID)
 	if err != nil {
 		return fmt.Errorf("configure policy: %w", err)
