@@ -83,6 +83,9 @@ type AuditRecord struct {
 	Code string `json:"code,omitempty"`
 	// Outcome is "ok", or the tool error code of a failed call.
 	Outcome string `json:"outcome,omitempty"`
+	// KeyID names the HMAC key that verified a Connect delivery, never the key itself.
+	// Empty in other records and then left out of the encoding, so they hash the same.
+	KeyID string `json:"key_id,omitempty"`
 
 	// Prev is the Hash of the record before this one, or of the pruning checkpoint.
 	Prev string `json:"prev"`
