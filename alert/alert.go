@@ -1,0 +1,256 @@
+// Package alert raises operator alerts: one ERROR log line, one audit record and, when an
+// alert URL is configured, a small JSON POST to it. The same kind and key repeat at most
+// once per interval.
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ys88io/docusign-mcp/store"
+)
+
+// AuditKind is the audit record kind of a raised alert. Its Code is the alert's kind and
+// its Action the alert's key.
+const AuditKind = "alert"
+
+// Defaults of Options.
+const (
+	DefaultInterval    = time.Hour
+	DefaultPostTimeout = 10 * time.Second
+	DefaultMaxAttempts = 3
+	DefaultBackoff     = time.Second
+	// queueSize bounds the posts waiting to be sent. A full queue drops the post, which
+	// the log line and the audit record of the alert still cover.
+	queueSize = 64
+	// maxTracked is the number of kind and key pairs above which Raise deletes those
+	// whose interval has passed.
+	maxTracked = 1024
+)
+
+// Alert is one condition an operator must look at. It must not contain personal data:
+// envelope ids are fine, emails and names are not.
+type Alert struct {
+	// Kind names the condition, such as stuck_envelope or archive_failed.
+	Kind string
+	// Key separates alerts of one kind, such as an envelope id. Kind and Key together
+	// are rate-bounded.
+	Key        string
+	Message    string
+	EnvelopeID string
+}
+
+// Auditor appends records to the audit log. *store.AuditLog implements it.
+type Auditor interface {
+	Append(rec store.AuditRecord) (store.AuditRecord, error)
+}
+
+// Options configures a Sink.
+type Options struct {
+	// URL receives a POST of each raised alert as JSON. Empty sends none. It must be an
+	// http or https URL.
+	URL string
+	// Interval is the shortest time between two alerts of the same kind and key. 0 means
+	// DefaultInterval.
+	Interval time.Duration
+	// Audit receives one record per raised alert. Nil writes none.
+	Audit  Auditor
+	Logger *slog.Logger
+	// HTTPClient sends the posts. Nil means a client that follows no redirects.
+	HTTPClient *http.Client
+	// PostTimeout bounds each POST attempt. 0 means DefaultPostTimeout.
+	PostTimeout time.Duration
+	// MaxAttempts bounds the attempts of one POST. 0 means DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff is the wait before the second attempt, doubled before each further one. 0
+	// means DefaultBackoff.
+	Backoff time.Duration
+	// Now is the clock that rate bounding uses. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Stats counts what a Sink did, for metrics.
+type Stats struct {
+	// Raised counts alerts logged and audited, by kind.
+	Raised map[string]uint64
+	// Suppressed counts alerts dropped because the same kind and key was raised within
+	// the interval.
+	Suppressed uint64
+	// Posted counts alert posts that the alert URL accepted with a 2xx status.
+	Posted uint64
+	// PostFailures counts alert posts given up after every attempt, or dropped because
+	// the queue was full.
+	PostFailures uint64
+}
+
+// Sink raises alerts. It is safe for concurrent use. Close stops its sender.
+type Sink struct {
+	opts   Options
+	logger *slog.Logger
+	client *http.Client
+
+	mu    sync.Mutex
+	last  map[string]time.Time // by kind and key: when it was last raised
+	stats Stats
+
+	queue chan payload
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+// New returns a Sink with o's settings and starts its sender when o.URL is set.
+func New(o Options) (*Sink, error) {
+	if err := checkURL(o.URL); err != nil {
+		return nil, err
+	}
+	if o.Interval <= 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.PostTimeout <= 0 {
+		o.PostTimeout = DefaultPostTimeout
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+
+	s := &Sink{opts: o, logger: o.Logger, client: o.HTTPClient,
+		last: map[string]time.Time{}, stats: Stats{Raised: map[string]uint64{}},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
+
+	if o.URL == "" {
+		close(s.done)
+		return s, nil
+	}
+	s.queue = make(chan payload, queueSize)
+	go s.send()
+	return s, nil
+}
+
+// checkURL accepts an empty URL or an absolute http or https URL.
+func checkURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("alert URL %q is invalid: use an absolute http or https URL",
+			redactURL(raw))
+	}
+	return nil
+}
+
+// Raise logs, audits and posts a unless the same kind and key was raised within the
+// interval, and reports whether it did. The post runs in the background, so Raise waits
+// only for the audit record's disk sync.
+func (s *Sink) Raise(ctx context.Context, a Alert) bool {
+	now := s.opts.Now()
+	if !s.admit(a, now) {
+		return false
+	}
+	s.logger.ErrorContext(ctx, "alert", "kind", a.Kind, "key", a.Key,
+		"envelope_id", a.EnvelopeID, "message", a.Message)
+	if s.opts.Audit != nil {
+		rec := store.AuditRecord{Time: now, Kind: AuditKind, Code: a.Kind, Action: a.Key,
+			EnvelopeID: a.EnvelopeID, Outcome: "raised"}
+		if _, err := s.opts.Audit.Append(rec); err != nil {
+			s.logger.ErrorContext(ctx, "writing the audit record of an alert failed",
+				"kind", a.Kind, "key", a.Key, "err", err)
+		}
+	}
+	if s.queue != nil {
+		s.enqueue(payload{Kind: a.Kind, Key: a.Key, Message: a.Message,
+			EnvelopeID: a.EnvelopeID, RaisedAt: now.UTC()})
+	}
+	return true
+}
+
+// admit counts a and reports whether it is due: the first of its kind and key within the
+// interval.
+func (s *Sink) admit(a Alert, now time.Time) bool {
+	id := a.Kind + "\x00" + a.Key
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.last[id]; ok && now.Sub(last) < s.opts.Interval {
+		s.stats.Suppressed++
+		return false
+	}
+	if len(s.last) >= maxTracked {
+		for k, at := range s.last {
+			if now.Sub(at) >= s.opts.Interval {
+				delete(s.last, k)
+			}
+		}
+	}
+	s.last[id] = now
+	s.stats.Raised[a.Kind]++
+	return true
+}
+
+func (s *Sink) enqueue(p payload) {
+	select {
+	case s.queue <- p:
+	default:
+		s.count(func(st *Stats) { st.PostFailures++ })
+		s.logger.Error("alert post dropped: the queue is full", "kind", p.Kind, "key", p.Key)
+	}
+}
+
+func (s *Sink) count(fn func(*Stats)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.stats)
+}
+
+// Stats returns a copy of the counters.
+func (s *Sink) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.stats
+	out.Raised = make(map[string]uint64, len(s.stats.Raised))
+	for k, v := range s.stats.Raised {
+		out.Raised[k] = v
+	}
+	return out
+}
+
+// Close stops the sender after the post in progress, if any, and drops queued posts.
+func (s *Sink) Close() {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+}
+
+// redactURL returns raw without its query and user information, which may carry tokens.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		before, _, _ := strings.Cut(raw, "?")
+		return before
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
+
+// errStopped ends a post's retries when the sink closes.
+var errStopped = errors.New("alert sink closed")
