@@ -21,6 +21,8 @@ import (
 //	GET  /sim/calls                                     Calls()
 //	GET  /sim/violations                                Violations()
 //	POST /sim/clock/advance                             {"seconds": 3600}
+//	POST /sim/envelopes/{id}/recipients/{rid}/attachments  see attachRoute
+//	GET, PUT, DELETE /sim/connect                       see connectRoutes
 func (s *Server) controlRoutes(mux *http.ServeMux) {
 	const env = "/sim/envelopes/{envelopeId}"
 	const rcp = env + "/recipients/{recipientId}"
@@ -53,6 +55,8 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sim/violations", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Violations())
 	})
+	s.attachRoute(mux)
+	s.connectRoutes(mux)
 }
 
 // control runs a signer action and responds with the envelope's status and recipients.

@@ -108,6 +108,9 @@ func (s *Server) buildEnvelope(def *envelopeDefinitionIn, c *restCall,
 	if err := setCustomFields(e, def.CustomFields); err != nil {
 		return nil, err
 	}
+	if e.notification, err = parseEventNotification(def.EventNotification); err != nil {
+		return nil, err
+	}
 	return e, applyExpiration(e, def.Notification)
 }
 

@@ -39,8 +39,9 @@ func (e *envelope) documentsOut(withSize bool) []documentOut {
 				Height: "842", Width: "595", DPI: "72"})
 		}
 		doc := documentOut{
-			DocumentID: d.id, DocumentIDGUID: d.guid, Name: d.name, Type: "content",
-			URI: e.uri() + "/documents/" + d.id, Order: itoa(d.order), Pages: pages,
+			DocumentID: d.id, DocumentIDGUID: d.guid, Name: d.name, Type: d.documentType(),
+			AttachmentTabID: d.attachmentTabID,
+			URI:             e.uri() + "/documents/" + d.id, Order: itoa(d.order), Pages: pages,
 			Display: "inline", IncludeInDownload: "true", SignerMustAck: "no_interaction",
 			TemplateLocked: "false", TemplateRequired: "false", AuthoritativeCopy: "false",
 		}

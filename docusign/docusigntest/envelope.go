@@ -52,6 +52,7 @@ type envelope struct {
 	counter         envelopeCounter
 	// expiredEarly is when Expire made the envelope lapse before its computed expiry.
 	expiredEarly time.Time
+	notification *envelopeNotification // the create request's eventNotification, or nil
 }
 
 type document struct {
@@ -62,6 +63,10 @@ type document struct {
 	content  []byte
 	order    int
 	rendered []byte // the PDF served for content, built on first use
+	// attachmentTabID and attachedBy are set on a signer attachment: the tab it was
+	// uploaded at and the recipient id of the signer who uploaded it.
+	attachmentTabID string
+	attachedBy      string
 }
 
 type recipient struct {

@@ -67,9 +67,13 @@ func (s *Server) resend(e *envelope, now time.Time) *Error {
 		if r.status == StatusSent || r.status == StatusDelivered {
 			r.sent = now
 			e.addEvent(now, "Resent Invitations", r.id)
+			s.publishConnect(e, EventRecipientResent, r.id)
 		}
 	}
 	e.lastModified = now
+	if e.status != StatusCreated {
+		s.publishConnect(e, EventEnvelopeResent, "")
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ func (s *Server) send(e *envelope, now time.Time) *Error {
 	e.setStatus(StatusSent, now)
 	e.sent, e.initialSent = now, now
 	e.addEvent(now, "Envelope Sent", "")
+	s.publishConnect(e, EventEnvelopeSent, "")
 	s.route(e, now)
 	return nil
 }
@@ -31,6 +32,7 @@ func (s *Server) route(e *envelope, now time.Time) {
 			r.status = StatusSent
 			r.sent = now
 			e.addEvent(now, "Sent Invitations", r.id)
+			s.publishConnect(e, EventRecipientSent, r.id)
 		}
 	}
 }
@@ -42,6 +44,7 @@ func (s *Server) complete(e *envelope, now time.Time) {
 			if r.sent.IsZero() {
 				r.sent = now
 				e.addEvent(now, "Sent Invitations", r.id)
+				s.publishConnect(e, EventRecipientSent, r.id)
 			}
 			r.status = StatusCompleted
 		}
@@ -52,6 +55,7 @@ func (s *Server) complete(e *envelope, now time.Time) {
 	e.completed = now
 	e.setStatus(StatusCompleted, now)
 	e.addEvent(now, "Envelope Completed", "")
+	s.publishConnect(e, EventEnvelopeCompleted, "")
 }
 
 // expireIfDue voids a sent or delivered envelope whose expiry time has passed.
@@ -66,6 +70,7 @@ func (s *Server) void(e *envelope, now time.Time, reason string) {
 	e.voidedReason = reason
 	e.setStatus(StatusVoided, now)
 	e.addEvent(now, "Envelope Voided", "")
+	s.publishConnect(e, EventEnvelopeVoided, "")
 }
 
 // lookupEnvelope finds an envelope of the account and applies expiry first.
@@ -120,6 +125,7 @@ func (s *Server) open(e *envelope, r *recipient, now time.Time) {
 	r.status = StatusDelivered
 	r.delivered = now
 	e.addEvent(now, "Certified Delivered", r.id)
+	s.publishConnect(e, EventRecipientDelivered, r.id)
 	// Docusign marks an envelope delivered when every recipient has viewed it, so under
 	// sequential routing it stays sent until the last routing order has opened it.
 	for _, other := range e.recipients {
@@ -130,6 +136,7 @@ func (s *Server) open(e *envelope, r *recipient, now time.Time) {
 	if e.status == StatusSent {
 		e.delivered = now
 		e.setStatus(StatusDelivered, now)
+		s.publishConnect(e, EventEnvelopeDelivered, "")
 	}
 }
 
@@ -138,6 +145,7 @@ func (s *Server) sign(e *envelope, r *recipient, now time.Time) {
 	r.status = StatusCompleted
 	r.signed = now
 	e.addEvent(now, "Signed", r.id)
+	s.publishConnect(e, EventRecipientCompleted, r.id)
 	s.route(e, now)
 }
 
@@ -149,6 +157,8 @@ func (s *Server) decline(e *envelope, r *recipient, now time.Time, reason string
 	e.declined = now
 	e.setStatus(StatusDeclined, now)
 	e.addEvent(now, "Declined", r.id)
+	s.publishConnect(e, EventRecipientDeclined, r.id)
+	s.publishConnect(e, EventEnvelopeDeclined, "")
 }
 
 // Open records that a recipient viewed the envelope, as when a signer opens the signing

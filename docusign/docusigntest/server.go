@@ -71,6 +71,8 @@ type Options struct {
 	// Logger receives one line per served REST and OAuth request: the operation, status,
 	// errorCode and envelope id, never a token, assertion or email. Default: discard.
 	Logger *slog.Logger
+	// Connect turns on account-level Connect at start, as SetConnect does. Default: off.
+	Connect *ConnectConfig
 }
 
 // EnvelopeLimits are per-envelope request thresholds. Docusign does not publish its values,
@@ -129,6 +131,7 @@ type Server struct {
 	mu          sync.Mutex
 	clockOffset time.Duration
 	state       *state
+	connect     *connectHub // has its own lock
 }
 
 // NewServer starts a simulator on a loopback address and panics if it cannot, like
@@ -180,6 +183,12 @@ func Start(opts Options) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { _ = s.http.Serve(ln) }()
+	if opts.Connect != nil {
+		if err := s.SetConnect(*opts.Connect); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -214,7 +223,8 @@ func newServer(opts Options) (*Server, error) {
 	if opts.IntegrationKey == "" {
 		opts.IntegrationKey = newGUID()
 	}
-	s := &Server{opts: opts, node: "SIM" + strings.ToUpper(newGUID()[:6])}
+	s := &Server{opts: opts, node: "SIM" + strings.ToUpper(newGUID()[:6]),
+		connect: newConnectHub(opts.Logger)}
 	if err := s.loadKey(opts.PrivateKeyPEM); err != nil {
 		return nil, err
 	}
@@ -268,11 +278,13 @@ func parseRSAKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 // Handler returns the simulator's HTTP handler, for serving it from another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the listener and closes open connections.
+// Close stops the listener and closes open connections. It then stops Connect: queued
+// messages get one attempt each, for at most a few seconds, and retries end.
 func (s *Server) Close() {
 	if s.http != nil {
 		_ = s.http.Close()
 	}
+	s.connect.close()
 }
 
 // Credentials returns the integration key, key pair and ids of the primary user.

@@ -37,16 +37,17 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // Request bodies. Only the fields the simulator acts on are declared. The rest are ignored.
 
 type envelopeDefinitionIn struct {
-	Status             flexString        `json:"status"`
-	EmailSubject       flexString        `json:"emailSubject"`
-	EmailBlurb         flexString        `json:"emailBlurb"`
-	TemplateID         flexString        `json:"templateId"`
-	Documents          []documentIn      `json:"documents"`
-	Recipients         *recipientsIn     `json:"recipients"`
-	TemplateRoles      []templateRoleIn  `json:"templateRoles"`
-	CustomFields       *customFieldsWire `json:"customFields"`
-	Notification       *notificationIn   `json:"notification"`
-	CompositeTemplates json.RawMessage   `json:"compositeTemplates"`
+	Status             flexString           `json:"status"`
+	EmailSubject       flexString           `json:"emailSubject"`
+	EmailBlurb         flexString           `json:"emailBlurb"`
+	TemplateID         flexString           `json:"templateId"`
+	Documents          []documentIn         `json:"documents"`
+	Recipients         *recipientsIn        `json:"recipients"`
+	TemplateRoles      []templateRoleIn     `json:"templateRoles"`
+	CustomFields       *customFieldsWire    `json:"customFields"`
+	Notification       *notificationIn      `json:"notification"`
+	CompositeTemplates json.RawMessage      `json:"compositeTemplates"`
+	EventNotification  *eventNotificationIn `json:"eventNotification"`
 }
 
 type documentIn struct {
@@ -202,6 +203,7 @@ type documentOut struct {
 	DocumentIDGUID    string    `json:"documentIdGuid,omitempty"`
 	Name              string    `json:"name"`
 	Type              string    `json:"type"`
+	AttachmentTabID   string    `json:"attachmentTabId,omitempty"`
 	URI               string    `json:"uri"`
 	Order             string    `json:"order"`
 	Pages             []pageOut `json:"pages,omitempty"`
