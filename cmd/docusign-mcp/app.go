@@ -36,6 +36,8 @@ type app struct {
 	logger  *slog.Logger
 	// policy is the policy in force, which SIGHUP reloads.
 	policy *policyState
+	// ops contains the metrics and readiness checks that /metrics and /readyz serve.
+	ops *opsState
 
 	closers []func()
 }
@@ -44,7 +46,7 @@ type app struct {
 // the tools. On error it releases whatever it had started.
 func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.Logger) (
 	_ *app, err error) {
-	a := &app{logger: logger}
+	a := &app{logger: logger, ops: newOpsState(logger)}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -91,10 +93,12 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 	a.audit = audit
 	dsCfg.Observer = tools.NewAuditObserver(audit, a.logger.With("component", "audit"))
 	dsCfg.Logger = a.logger.With("component", "docusign")
+	a.ops.instrument(&dsCfg)
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
 		return fmt.Errorf("configure Docusign client: %w", err)
 	}
+	a.ops.watch(client, a.store)
 	a.client = client
 	a.policy, err = newPolicyState(cfg, dsCfg.UserID)
 	if err != nil {
@@ -108,6 +112,9 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithToolFilter(tools.PolicyToolFilter(decider)),
+		// The metrics middleware runs outside the recovery, so it counts a panic as
+		// protocol_error.
+		server.WithToolHandlerMiddleware(a.ops.metrics.ToolMiddleware()),
 		server.WithRecovery())
 	err = tools.Register(a.mcp, tools.Deps{
 		Docusign:  tools.NewDocusign(client),

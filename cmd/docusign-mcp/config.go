@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -94,6 +95,9 @@ type httpConfig struct {
 	// SessionKey signs session ids. serve reads it from the data directory, so that ids
 	// survive a restart. Nil makes a key that lasts as long as the process.
 	SessionKey []byte
+	// Routes are handlers mounted by path outside bearer authentication and the Origin
+	// check, such as /healthz, /readyz and /metrics, which check callers themselves.
+	Routes map[string]http.Handler
 }
 
 // serveFlags holds the raw flag and environment values before they are checked.

@@ -65,6 +65,7 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 		return err
 	}
 	cfg.HTTP.Policy = a.policy
+	cfg.HTTP.Routes = a.ops.routes(cfg.HTTP.Addr, env.getenv)
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
 		return err

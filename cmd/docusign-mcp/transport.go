@@ -52,6 +52,9 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 		mux.Handle(server.WellKnownProtectedResourcePath, serveResourceMetadata(cfg.Policy))
 	}
 	mux.Handle("/mcp", requireAllowedOrigin(cfg.AllowedOrigins, logger, endpoint))
+	for path, h := range cfg.Routes {
+		mux.Handle(path, h)
+	}
 	return &httpServer{
 		mcp: streamable,
 		http: &http.Server{
