@@ -129,6 +129,9 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)
 	}
+	if cfg.ConformanceFixtures {
+		registerConformanceFixtures(a.mcp, a.logger)
+	}
 	a.reconcileIdempotency(tools.NewDocusign(client), audit)
 	return nil
 }

@@ -63,6 +63,8 @@ type serveConfig struct {
 	// Warnings are settings that serve accepts but ignores or finds risky. serve logs them
 	// once its logger exists.
 	Warnings []string
+	// ConformanceFixtures registers the MCP conformance suite's fixtures (hidden flag).
+	ConformanceFixtures bool
 }
 
 // docusignConfig is the JWT Grant configuration of a real Docusign account.
@@ -117,6 +119,7 @@ type serveFlags struct {
 	exportDir, httpAddr, allowedOrigins *string
 	maxBodyBytes                        *int64
 	sessionIdleTTL                      *time.Duration
+	conformanceFixtures                 *bool
 }
 
 const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp
@@ -182,6 +185,7 @@ func newServeFlags() *serveFlags {
 	f.sessionIdleTTL = f.fs.Duration("session-idle-ttl", defaultSessionIdleTTL,
 		"forget an HTTP session after this long without requests")
 	f.logFormat, f.logLevel = logFlags(f.fs)
+	f.conformanceFixtures = addConformanceFixturesFlag(f.fs)
 	return f
 }
 
@@ -309,6 +313,8 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 	problems = append(problems, httpProblems...)
 	cfg.PolicyFile, cfg.Principal = f.policyFile.value, f.principal.value
 	add(checkAuth(cfg))
+	cfg.ConformanceFixtures = *f.conformanceFixtures
+	add(checkConformanceFixtures(cfg.ConformanceFixtures, cfg.Simulator))
 	return cfg, problems
 }
 

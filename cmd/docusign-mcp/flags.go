@@ -25,6 +25,9 @@ func newFlagSet(name, summary string) *flag.FlagSet {
 // that the README uses. The flag package accepts both.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
+		if hiddenFlags[f.Name] {
+			return
+		}
 		typeName, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
 		if typeName != "" {
