@@ -34,6 +34,9 @@ type File struct {
 	// AccountBudget, when set, replaces the defaults of the account's API limits. A reload
 	// does not change it: restart the server.
 	AccountBudget *AccountBudget `json:"account_budget,omitempty"`
+	// RoutingProfiles are the named ways to route an envelope that create_envelope's
+	// profile argument selects. A reload replaces them.
+	RoutingProfiles []RoutingProfile `json:"routing_profiles,omitempty"`
 }
 
 // Token maps the SHA-256 hash of a static bearer token to a principal.
@@ -111,6 +114,7 @@ func (f *File) Validate() error {
 	}
 	problems = append(problems, f.authProblems()...)
 	problems = append(problems, f.AccountBudget.problems()...)
+	problems = append(problems, f.routingProblems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%d problem(s): %s", len(problems), strings.Join(problems, "; "))
 	}
