@@ -212,12 +212,21 @@ func (f *serveFlags) settings() []*envSetting {
 		&f.secretFiles.file, &f.secretFiles.keyFile, &f.policyFile, &f.principal}
 }
 
-// parseServeConfig parses the serve flags and environment. It returns errHelp or a
-// usageError for the flags themselves, and otherwise the configuration with one
-// message per problem found, all at once. It reads no files.
+// parseServeConfig parses the serve flags, environment and configuration file. It returns
+// errHelp or a usageError for the flags and the file themselves, and otherwise the
+// configuration with one message per problem found, all at once. It reads no key files.
 func parseServeConfig(args []string, env environment) (serveConfig, []string, error) {
-	f := newServeFlags()
+	return newServeFlags().parse(args, env)
+}
+
+// parse is parseServeConfig for a flag set that another command, such as check, shares.
+func (f *serveFlags) parse(args []string, env environment) (serveConfig, []string, error) {
+	configFile := addConfigFlag(f.fs)
 	if err := parseFlags(f.fs, args, env); err != nil {
+		return serveConfig{}, nil, err
+	}
+	path := configFilePath(f.fs, *configFile, env.getenv)
+	if err := applyConfigFile(f.fs, path, env.getenv); err != nil {
 		return serveConfig{}, nil, err
 	}
 	for _, s := range f.settings() {
