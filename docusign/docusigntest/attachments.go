@@ -11,9 +11,8 @@ import (
 	"github.com/ys88io/docusign-mcp/internal/pdf"
 )
 
-// maxAttachmentBytes caps one signer attachment. NOTE: Docusign's own limit for signer
-// attachment uploads is not documented in the API reference. Envelope documents may be
-// up to 25 MB, and the simulator applies that.
+// maxAttachmentBytes caps one signer attachment. NOTE: Docusign does not document a size
+// limit for signer attachments, so 25 MB is a guess.
 const maxAttachmentBytes = 25 << 20
 
 // defaultAttachmentName names an attachment added without a name.

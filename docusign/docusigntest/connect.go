@@ -31,8 +31,8 @@ const (
 	ConnectFormatXML  = "xml"  // legacy DocuSignEnvelopeInformation XML
 )
 
-// Connect defaults. Docusign itself retries a failed message about once a day, at most ten
-// times, and waits 100 seconds for an answer. The simulator retries sooner so tests end.
+// Connect defaults. Docusign retries a failed message over hours or days. The simulator
+// retries after seconds, so that tests end.
 const (
 	DefaultConnectMaxAttempts     = 5
 	DefaultConnectRetryDelay      = time.Second
@@ -40,8 +40,8 @@ const (
 	DefaultConnectConfigurationID = 1000001
 )
 
-// maxConnectKeys caps HMACKeys. NOTE: Docusign's own maximum is not published. A
-// third-party write-up says 100.
+// maxConnectKeys caps HMACKeys. NOTE: Docusign does not publish its maximum number of
+// Connect keys, so 100 is a guess.
 const maxConnectKeys = 100
 
 // connectEvents are the event names Docusign documents for JSON SIM configurations. A
@@ -85,7 +85,7 @@ type ConnectConfig struct {
 	MaxAttempts int
 	// RetryDelay is the wait between two attempts. Default DefaultConnectRetryDelay.
 	RetryDelay time.Duration
-	// Timeout bounds one attempt. A receiver that answers later counts as failed.
+	// Timeout bounds one attempt. A receiver that responds later counts as failed.
 	// Default DefaultConnectTimeout.
 	Timeout time.Duration
 	// ConfigurationID is the message's configurationId. Default
@@ -118,7 +118,7 @@ type ConnectDelivery struct {
 	Body            []byte // the exact bytes posted
 }
 
-// OK reports whether the receiver answered with a 2xx status.
+// OK reports whether the receiver responded with a 2xx status.
 func (d ConnectDelivery) OK() bool { return d.StatusCode >= 200 && d.StatusCode < 300 }
 
 // withDefaults returns the configuration with its zero fields set to their defaults.

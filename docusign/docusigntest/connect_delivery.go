@@ -172,7 +172,7 @@ func (p *publisher) stop(grace time.Duration) {
 	p.cancel()
 }
 
-// deliver tries a message until a 2xx answer, MaxAttempts, or stop.
+// deliver tries a message until a 2xx response, MaxAttempts, or stop.
 func (p *publisher) deliver(m *connectMessage) {
 	base := ConnectDelivery{
 		ConfigurationID: p.cfg.ConfigurationID, URL: p.cfg.URL, Format: p.cfg.Format,
@@ -262,7 +262,8 @@ func (p *publisher) post(accountID string, body []byte) (int, error) {
 	resp, err := p.client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, fmt.Errorf("receiver did not answer within %s: %w", p.cfg.Timeout, err)
+			return 0, fmt.Errorf("connect receiver timed out: no response within %s: %w",
+				p.cfg.Timeout, err)
 		}
 		return 0, err
 	}

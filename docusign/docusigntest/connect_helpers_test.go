@@ -22,7 +22,7 @@ type receivedMessage struct {
 }
 
 // connectReceiver is a loopback Connect listener for tests. respond picks the status of
-// the n-th request (1-based); nil answers 200.
+// the n-th request (1-based). A nil respond returns 200.
 type connectReceiver struct {
 	srv     *httptest.Server
 	respond func(n int, r *http.Request) int
@@ -61,7 +61,7 @@ func (rc *connectReceiver) serve(w http.ResponseWriter, r *http.Request) {
 
 func (rc *connectReceiver) url() string { return rc.srv.URL + "/connect" }
 
-// accepted returns the messages answered with 200, in arrival order.
+// accepted returns the messages that got status 200, in arrival order.
 func (rc *connectReceiver) accepted() []receivedMessage {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

@@ -36,7 +36,7 @@ func newConnectHub(logger *slog.Logger) *connectHub {
 
 var errConnectClosed = errors.New("the simulator is closed: start a new one to use Connect")
 
-// setAccount replaces the account-level publisher; nil turns it off.
+// setAccount replaces the account-level publisher. A nil cfg turns it off.
 func (h *connectHub) setAccount(cfg *ConnectConfig) error {
 	h.mu.Lock()
 	if h.closed {
@@ -67,17 +67,6 @@ func (h *connectHub) accountConfig() (ConnectConfig, bool) {
 		return ConnectConfig{}, false
 	}
 	return h.account.cfg.withDefaults(), true
-}
-
-// accountKeys returns the HMAC keys of the account-level configuration, which
-// envelope-level notifications with includeHMAC use too.
-func (h *connectHub) accountKeys() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.account == nil {
-		return nil
-	}
-	return slices.Clone(h.account.cfg.HMACKeys)
 }
 
 // envelopePublisher returns the shared publisher of an envelope-level configuration,

@@ -332,7 +332,8 @@ func TestConnectDuplicateAndDrop(t *testing.T) {
 	}
 	deliveries := s.ConnectDeliveries()
 	if len(deliveries) != 3 {
-		t.Fatalf("ConnectDeliveries has %d entries, want first, duplicate and dropped", len(deliveries))
+		t.Fatalf("ConnectDeliveries has %d entries, want first, duplicate and dropped",
+			len(deliveries))
 	}
 	if !deliveries[1].Duplicate {
 		t.Errorf("second delivery is not marked Duplicate: %+v", deliveries[1])
