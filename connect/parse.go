@@ -21,7 +21,7 @@ const (
 // or short numbers.
 const maxIDLength = 100
 
-// Event is what the receiver needs from one Connect message.
+// Event is the part of one Connect message that the receiver uses.
 type Event struct {
 	// Name is the event, such as envelope-completed or recipient-delivered. A legacy XML
 	// message has none, so Parse names it envelope-<status>.
@@ -32,7 +32,7 @@ type Event struct {
 	// RecipientID is set on recipient events.
 	RecipientID string
 	// Status is the envelope status in lower case, such as completed. It is empty when the
-	// message does not say, such as a recipient event without the envelope summary.
+	// message carries none, such as a recipient event without the envelope summary.
 	Status string
 	// GeneratedAt is when Docusign generated the message, in UTC.
 	GeneratedAt time.Time

@@ -21,7 +21,7 @@ import (
 const DefaultMaxBodyBytes = 16 << 20
 
 // deliveryTimeout bounds the store and audit writes of one delivery. Docusign counts a
-// delivery as failed without a 2xx answer within 100 seconds.
+// delivery as failed without a 2xx response within 100 seconds.
 const deliveryTimeout = 60 * time.Second
 
 // maxClockSkew is how far in the future a generatedDateTime may be. A later one is recorded
@@ -68,13 +68,13 @@ type ReceiverOptions struct {
 type ReceiverStats struct {
 	Accepted  uint64 // recorded and applied
 	Duplicate uint64 // acknowledged without effect
-	Rejected  uint64 // answered 4xx: no or bad signature, invalid or too large body
+	Rejected  uint64 // given a 4xx status: no or bad signature, invalid or too large body
 }
 
-// Receiver is the http.Handler of POST /connect. It answers 200 only after a delivery is
-// recorded and synced to disk, 200 without effect to a duplicate, 401 to a missing or bad
-// signature, 400 to a signed body it cannot parse, 413 to a body over the limit and 500 when
-// the store fails, which makes Docusign deliver again.
+// Receiver is the http.Handler of POST /connect. It responds 200 only after a delivery is
+// recorded and synced to disk, and 200 without effect to a duplicate. It responds 401 to a
+// missing or bad signature, 400 to a signed body it cannot parse, 413 to a body over the
+// limit, and 500 when the store fails, which makes Docusign deliver again.
 type Receiver struct {
 	opts     ReceiverOptions
 	logger   *slog.Logger
@@ -158,7 +158,7 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 	return io.ReadAll(http.MaxBytesReader(w, req.Body, r.opts.MaxBodyBytes))
 }
 
-// deliver records and applies ev unless it is a duplicate, then answers.
+// deliver records and applies ev unless it is a duplicate, then responds.
 func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event, body []byte,
 	keyID string) {
 	sum := sha256.Sum256(body)
@@ -191,8 +191,8 @@ func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event,
 // delivery, unless the delivery is already recorded. Deliveries of one envelope take turns,
 // so a redelivery that arrives while the first copy is being applied waits and is then
 // found. The audit append and the record both sync to disk, the state write with them.
-// NOTE: a failure after the state write answers 500, and Docusign's redelivery then writes
-// the same state and audit record again; the state cannot move backwards either way.
+// NOTE: a failure after the state write responds 500, so Docusign's redelivery writes the
+// same state and audit record again. The state cannot move backwards either way.
 func (r *Receiver) recordOnce(ctx context.Context, ev Event, d store.WebhookDelivery) (
 	duplicate, applied bool, err error) {
 	unlock := r.locks.lock(ev.EnvelopeID)

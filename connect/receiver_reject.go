@@ -15,7 +15,7 @@ import (
 
 // Rejected deliveries come from anyone who can reach /connect, so at most
 // maxRejectReports of them per rejectWindow are logged and audited. Stats counts them all,
-// and the next reported one says how many were left out.
+// and the next reported one logs how many were left out.
 const (
 	maxRejectReports = 20
 	rejectWindow     = time.Minute
@@ -26,7 +26,7 @@ const (
 var guidPattern = regexp.MustCompile(
 	`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// rejection describes a delivery answered with a 4xx status.
+// rejection describes a delivery rejected with a 4xx status.
 type rejection struct {
 	status  int
 	outcome string
@@ -37,7 +37,7 @@ type rejection struct {
 	err        error
 }
 
-// rejectRead answers a body that could not be read: 413 over the limit, else 400.
+// rejectRead rejects a body that could not be read, with 413 over the limit, else 400.
 func (r *Receiver) rejectRead(w http.ResponseWriter, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -49,7 +49,7 @@ func (r *Receiver) rejectRead(w http.ResponseWriter, err error) {
 		err: err})
 }
 
-// rejectSignature answers 401 to a delivery without a valid signature.
+// rejectSignature rejects a delivery without a valid signature with 401.
 func (r *Receiver) rejectSignature(w http.ResponseWriter, err error, body []byte,
 	contentType string) {
 	outcome := OutcomeBadSignature
@@ -60,7 +60,7 @@ func (r *Receiver) rejectSignature(w http.ResponseWriter, err error, body []byte
 		envelopeID: func() string { return peekEnvelopeID(body, contentType) }})
 }
 
-// reject counts, reports within the rate limit, and answers with rej.status. The body of a
+// reject counts, reports within the rate limit, and responds with rej.status. The body of a
 // rejected delivery is never logged or audited.
 func (r *Receiver) reject(w http.ResponseWriter, rej rejection) {
 	r.rejected.Add(1)

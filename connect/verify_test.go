@@ -130,8 +130,8 @@ func TestVerifyBoundsSignatureHeaders(t *testing.T) {
 		h.Set(fmt.Sprint(SignatureHeaderPrefix, i), signHeader(body, "wrong"))
 	}
 	h.Set(fmt.Sprint(SignatureHeaderPrefix, maxSignatures+1), signHeader(body, oldSecret))
-	// Header map order is random, so the valid header is checked in some runs and not
-	// others; either way the work is bounded and no panic occurs.
+	// Header map order is random, so the valid header is checked in some runs and not in
+	// others. Either way the work is bounded.
 	if _, err := v.Verify(body, h); err != nil && !errors.Is(err, ErrBadSignature) {
 		t.Errorf("Verify with %d headers error = %v, want nil or ErrBadSignature",
 			maxSignatures+1, err)
