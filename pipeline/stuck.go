@@ -1,0 +1,392 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ys88io/docusign-mcp/alert"
+	"github.com/ys88io/docusign-mcp/docusign"
+	"github.com/ys88io/docusign-mcp/store"
+)
+
+// Defaults of StuckOptions.
+const (
+	DefaultStuckAfter      = 72 * time.Hour
+	DefaultStuckCheckEvery = time.Hour
+	// MinStuckCheckInterval is the shortest time between two runs, whatever the
+	// configuration sets. Docusign allows one status poll per envelope per 15 minutes,
+	// and each run reads every open envelope's status.
+	MinStuckCheckInterval = 15 * time.Minute
+	// DefaultStuckMaxAge is how far back a run looks at most. Docusign expires an
+	// envelope after 120 days unless its sender chose otherwise.
+	DefaultStuckMaxAge = 120 * 24 * time.Hour
+	// stuckListCount is the page size of the one list call, Docusign's maximum.
+	stuckListCount = 1000
+	// fromDateSlack moves from_date earlier than the oldest open envelope's known sent
+	// time. A state observed without a snapshot has the time this server saw it, which
+	// is after Docusign sent the envelope, and the two clocks may differ.
+	fromDateSlack = time.Hour
+	// stuckCheckJobID names the job record that holds the time of the last run.
+	stuckCheckJobID = "account"
+)
+
+// AlertStuckEnvelope is the alert kind of an envelope sent too long ago and still unsigned.
+const AlertStuckEnvelope = "stuck_envelope"
+
+// ErrTooSoon is returned by Run when the last run was less than MinStuckCheckInterval ago.
+var ErrTooSoon = errors.New("stuck check ran less than 15 minutes ago")
+
+// stuckStatuses are the current statuses a run lists: open ones to find stuck envelopes,
+// final ones to reconcile envelopes whose change Connect did not deliver.
+var stuckStatuses = []string{"sent", "delivered", "signed", "completed", "declined",
+	"voided", "timedout"}
+
+// EnvelopeLister is the part of docusign.EnvelopesService that the stuck check calls.
+type EnvelopeLister interface {
+	ListStatusChanges(ctx context.Context, opts *docusign.ListStatusChangesOptions) (
+		*docusign.EnvelopesInformation, *docusign.Response, error)
+}
+
+var _ EnvelopeLister = (*docusign.EnvelopesService)(nil)
+
+// StuckOptions configures a StuckChecker.
+type StuckOptions struct {
+	Store     *store.Store
+	Envelopes EnvelopeLister
+	// Alerts receives one stuck_envelope alert per stuck envelope. Nil raises none.
+	Alerts Alerter
+	Logger *slog.Logger
+	// StuckAfter is how long after sending an unsigned envelope counts as stuck. 0 means
+	// DefaultStuckAfter.
+	StuckAfter time.Duration
+	// Every is the time between scheduled runs, at least MinStuckCheckInterval. 0 means
+	// DefaultStuckCheckEvery. Start does nothing when it is negative.
+	Every time.Duration
+	// MaxAge bounds how far back a run lists envelopes. 0 means DefaultStuckMaxAge.
+	MaxAge time.Duration
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+// StuckReport describes one run.
+type StuckReport struct {
+	FromDate time.Time
+	// Listed is the number of envelopes the list call returned.
+	Listed int
+	// Updated is the number of envelope states the run changed in the store.
+	Updated int
+	// Stuck are the ids of the envelopes found stuck.
+	Stuck []string
+	// Truncated is true when Docusign had more envelopes than one page, which the run
+	// does not fetch.
+	Truncated bool
+}
+
+// StuckChecker finds envelopes sent long ago and still unsigned, with one
+// listStatusChanges call per run, and raises an alert for each. It never voids. The same
+// call updates the stored state of the envelopes it returns, which reconciles state that
+// Connect did not deliver and so starts the archiving of missed completions.
+type StuckChecker struct {
+	opts   StuckOptions
+	logger *slog.Logger
+	mu     sync.Mutex // serialises runs
+
+	stop      chan struct{}
+	done      chan struct{}
+	startOnce sync.Once
+	closeOnce sync.Once
+	started   bool
+}
+
+// NewStuckChecker checks o and returns a StuckChecker that does nothing until Start or Run.
+func NewStuckChecker(o StuckOptions) (*StuckChecker, error) {
+	if o.Store == nil || o.Envelopes == nil {
+		return nil, errors.New("new stuck checker: Store and Envelopes are required: pass " +
+			"the store and the Docusign envelopes service")
+	}
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = DefaultStuckAfter
+	}
+	if o.Every == 0 {
+		o.Every = DefaultStuckCheckEvery
+	}
+	if o.Every > 0 {
+		o.Every = max(o.Every, MinStuckCheckInterval)
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultStuckMaxAge
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	c := &StuckChecker{opts: o, logger: o.Logger, stop: make(chan struct{}),
+		done: make(chan struct{})}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Start runs the check now and then every Every until Close or until ctx is done. A run
+// within MinStuckCheckInterval of the last one, before a restart included, is skipped.
+func (c *StuckChecker) Start(ctx context.Context) {
+	if c.opts.Every < 0 {
+		return
+	}
+	c.startOnce.Do(func() {
+		c.mu.Lock()
+		c.started = true
+		c.mu.Unlock()
+		go c.loop(ctx)
+	})
+}
+
+// Close stops the schedule and waits for a run in progress.
+func (c *StuckChecker) Close() {
+	c.closeOnce.Do(func() {
+		close(c.stop)
+		c.mu.Lock()
+		started := c.started
+		c.mu.Unlock()
+		if started {
+			<-c.done
+		}
+	})
+}
+
+func (c *StuckChecker) loop(ctx context.Context) {
+	defer close(c.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	ticker := time.NewTicker(c.opts.Every)
+	defer ticker.Stop()
+	for {
+		c.runLogged(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+func (c *StuckChecker) runLogged(ctx context.Context) {
+	report, err := c.Run(ctx)
+	switch {
+	case errors.Is(err, ErrTooSoon) || ctx.Err() != nil:
+	case err != nil:
+		c.logger.Error("stuck envelope check failed", "err", err)
+	default:
+		c.logger.Info("stuck envelope check done", "listed", report.Listed,
+			"updated", report.Updated, "stuck", len(report.Stuck),
+			"from_date", report.FromDate)
+	}
+}
+
+// Run makes one listStatusChanges call, updates the store with the envelopes it returns,
+// and alerts for each stuck one. It returns ErrTooSoon, and calls nothing, when the last
+// run was less than MinStuckCheckInterval ago.
+func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.opts.Now().UTC()
+	if err := c.claimRun(ctx, now); err != nil {
+		return StuckReport{}, err
+	}
+
+	report := StuckReport{FromDate: c.fromDate(ctx, now)}
+	info, _, err := c.opts.Envelopes.ListStatusChanges(ctx, &docusign.ListStatusChangesOptions{
+		FromDate: report.FromDate, Status: stuckStatuses, Count: stuckListCount,
+		OrderBy: "last_modified", Order: "asc",
+	})
+	if err != nil {
+		return report, fmt.Errorf("stuck check: list envelopes: %w", err)
+	}
+	report.Listed = len(info.Envelopes)
+	report.Truncated = truncatedList(info)
+	if report.Truncated {
+		// NOTE: the run does not page, to keep to one call. Envelopes past the first page,
+		// the most recently changed, wait for Connect or for a run with fewer changes.
+		c.logger.Warn("stuck check saw only the first page of envelopes",
+			"returned", info.ResultSetSize, "total", info.TotalSetSize)
+	}
+
+	for _, env := range info.Envelopes {
+		if c.reconcile(ctx, env, now) {
+			report.Updated++
+		}
+		if c.isStuck(env, now) {
+			report.Stuck = append(report.Stuck, env.EnvelopeID)
+			c.alertStuck(ctx, env, now)
+		}
+	}
+	return report, nil
+}
+
+// claimRun records this run's time in the store before the call, so that a failing or
+// interrupted run also counts against the polling interval, and returns ErrTooSoon when
+// the previous run was too recent.
+func (c *StuckChecker) claimRun(ctx context.Context, now time.Time) error {
+	job, err := c.opts.Store.GetJob(ctx, store.JobStuckCheck, stuckCheckJobID)
+	switch {
+	case err == nil && !job.Due(now):
+		return fmt.Errorf("%w: next run allowed at %s", ErrTooSoon,
+			job.NextAttempt.Format(time.RFC3339))
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("stuck check: read last run: %w", err)
+	}
+	last, _ := json.Marshal(map[string]time.Time{"last_run": now})
+	err = c.opts.Store.PutJob(ctx, store.Job{Kind: store.JobStuckCheck, ID: stuckCheckJobID,
+		NextAttempt: now.Add(MinStuckCheckInterval), Data: last})
+	if err != nil {
+		return fmt.Errorf("stuck check: record run: %w", err)
+	}
+	return nil
+}
+
+// fromDate returns the sent time of the oldest open envelope in the store less
+// fromDateSlack, but no earlier than MaxAge ago, or MaxAge ago when the store has no open
+// envelope.
+func (c *StuckChecker) fromDate(ctx context.Context, now time.Time) time.Time {
+	floor := now.Add(-c.opts.MaxAge)
+	states, err := c.opts.Store.ListEnvelopeStates(ctx, func(st store.EnvelopeState) bool {
+		return isOpen(st.Status)
+	})
+	if err != nil {
+		c.logger.Warn("reading open envelopes failed, listing from the max age", "err", err)
+		return floor
+	}
+	oldest := time.Time{}
+	for _, st := range states {
+		sent := sentAt(st)
+		if oldest.IsZero() || sent.Before(oldest) {
+			oldest = sent
+		}
+	}
+	if oldest.IsZero() {
+		return floor
+	}
+	return later(oldest.Add(-fromDateSlack), floor)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// reconcile stores env's status when it differs from the stored one. An envelope the store
+// does not know is stored only while open, so the check never archives envelopes of other
+// integrations of the account.
+func (c *StuckChecker) reconcile(ctx context.Context, env docusign.Envelope,
+	now time.Time) bool {
+	status := strings.ToLower(env.Status)
+	if env.EnvelopeID == "" || status == "" {
+		return false
+	}
+	cur, err := c.opts.Store.GetEnvelope(ctx, env.EnvelopeID)
+	switch {
+	case errors.Is(err, store.ErrEnvelopeNotFound):
+		if !isOpen(status) {
+			return false
+		}
+	case err != nil:
+		c.logger.Warn("reading an envelope state failed", "envelope_id", env.EnvelopeID,
+			"err", err)
+		return false
+	case strings.EqualFold(cur.Status, status):
+		return false
+	}
+	_, applied, err := c.opts.Store.PutEnvelope(ctx, store.EnvelopeState{
+		EnvelopeID: env.EnvelopeID, Status: status, Source: store.SourceDocusign,
+		ObservedAt: now})
+	if err != nil {
+		c.logger.Warn("storing an envelope state failed", "envelope_id", env.EnvelopeID,
+			"err", err)
+		return false
+	}
+	return applied
+}
+
+// isStuck reports whether env is unsigned and was sent at least StuckAfter before now.
+func (c *StuckChecker) isStuck(env docusign.Envelope, now time.Time) bool {
+	if !isOpen(env.Status) {
+		return false
+	}
+	sent, ok := envelopeSentAt(env)
+	return ok && now.Sub(sent) >= c.opts.StuckAfter
+}
+
+func (c *StuckChecker) alertStuck(ctx context.Context, env docusign.Envelope, now time.Time) {
+	if c.opts.Alerts == nil {
+		return
+	}
+	sent, _ := envelopeSentAt(env)
+	age := now.Sub(sent).Truncate(time.Minute)
+	c.opts.Alerts.Raise(ctx, alert.Alert{Kind: AlertStuckEnvelope, Key: env.EnvelopeID,
+		EnvelopeID: env.EnvelopeID, Message: fmt.Sprintf("envelope %s was sent at %s and "+
+			"is still %s after %s: remind the signers or void it in Docusign; this server "+
+			"does not void it", env.EnvelopeID, sent.Format(time.RFC3339),
+			strings.ToLower(env.Status), age)})
+}
+
+// isOpen reports whether an envelope waits for its recipients: sent or delivered.
+func isOpen(status string) bool {
+	switch strings.ToLower(status) {
+	case "sent", "delivered":
+		return true
+	}
+	return false
+}
+
+// envelopeSentAt returns when env was first sent.
+func envelopeSentAt(env docusign.Envelope) (time.Time, bool) {
+	for _, raw := range []string{env.InitialSentDateTime, env.SentDateTime} {
+		if t, err := docusign.ParseTime(raw); err == nil && !t.IsZero() {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// sentAt returns the sent time in a state's snapshot, which is a tool's status output
+// (sent_at) or a Connect envelope summary (sentDateTime), else when the state was observed.
+func sentAt(st store.EnvelopeState) time.Time {
+	var snap struct {
+		SentAt       string `json:"sent_at"`
+		SentDateTime string `json:"sentDateTime"`
+	}
+	if len(st.Snapshot) > 0 && json.Unmarshal(st.Snapshot, &snap) == nil {
+		for _, raw := range []string{snap.SentAt, snap.SentDateTime} {
+			if t, err := docusign.ParseTime(raw); err == nil && !t.IsZero() {
+				return t
+			}
+		}
+	}
+	return st.ObservedAt
+}
+
+// truncatedList reports whether Docusign has more envelopes than the page returned.
+func truncatedList(info *docusign.EnvelopesInformation) bool {
+	if info.NextURI != "" {
+		return true
+	}
+	total, err1 := strconv.Atoi(info.TotalSetSize)
+	size, err2 := strconv.Atoi(info.ResultSetSize)
+	return err1 == nil && err2 == nil && total > size
+}
