@@ -206,31 +206,32 @@ func TestConnectGivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestConnectTimeoutRetries(t *testing.T) {
-	// The first request hangs until the simulator gives up on it.
+	// The first request hangs until the simulator gives up on it. Later attempts may time
+	// out too on a loaded machine, so the test checks the first and the last attempt.
 	rc := newReceiver(t, func(n int, r *http.Request) int {
 		if n == 1 {
 			<-r.Context().Done()
-			return http.StatusOK
 		}
 		return http.StatusOK
 	})
 	s, _ := newSim(t, Options{Connect: &ConnectConfig{URL: rc.url(),
-		Events: []string{EventEnvelopeSent}, Timeout: 200 * time.Millisecond,
+		Events: []string{EventEnvelopeSent}, Timeout: 500 * time.Millisecond,
 		RetryDelay: time.Millisecond}})
 	sentEnvelope(t, s)
 	waitConnect(t, s)
 
 	deliveries := s.ConnectDeliveries()
-	if len(deliveries) != 2 {
+	if len(deliveries) < 2 {
 		t.Fatalf("ConnectDeliveries has %d attempts, want a timeout and a retry", len(deliveries))
 	}
-	if deliveries[0].StatusCode != 0 || deliveries[0].Err == "" {
+	first, last := deliveries[0], deliveries[len(deliveries)-1]
+	if first.StatusCode != 0 || !strings.Contains(first.Err, "timed out") {
 		t.Errorf("first attempt = status %d error %q, want no status and a timeout error",
-			deliveries[0].StatusCode, deliveries[0].Err)
+			first.StatusCode, first.Err)
 	}
-	if !deliveries[1].OK() || deliveries[1].RetryCount != 1 {
-		t.Errorf("second attempt = status %d retryCount %d, want 200 and 1",
-			deliveries[1].StatusCode, deliveries[1].RetryCount)
+	if !last.OK() || last.RetryCount != len(deliveries)-1 {
+		t.Errorf("last attempt = status %d retryCount %d, want 200 and %d",
+			last.StatusCode, last.RetryCount, len(deliveries)-1)
 	}
 }
 
