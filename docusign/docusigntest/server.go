@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ys88io/docusign-mcp/internal/speccheck"
 )
 
 // Default limits, from Docusign's published resource limits for developer accounts.
@@ -232,7 +234,7 @@ func newServer(opts Options) (*Server, error) {
 	if !opts.NoSeedTemplates {
 		s.seedTemplates()
 	}
-	s.handler = s.routes()
+	s.handler = speccheck.Capture(s.routes())
 	return s, nil
 }
 
