@@ -38,6 +38,8 @@ type app struct {
 	policy *policyState
 	// ops contains the metrics and readiness checks that /metrics and /readyz serve.
 	ops *opsState
+	// connect is the Connect receiver that /connect serves.
+	connect *connectState
 
 	closers []func()
 }
@@ -74,6 +76,9 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 		}
 	}
 	if err := a.registerTools(dsCfg, cfg); err != nil {
+		return nil, err
+	}
+	if err := a.startConnect(cfg); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -52,9 +52,12 @@ type serveConfig struct {
 	// BridgeAuthorization is the Authorization header a stdio bridge sends to the HTTP
 	// owner of the data directory. It is a secret: never log it.
 	BridgeAuthorization string
-	ExportDir           string // optional directory that receives a copy of each download
-	ReadOnly            bool   // allow only the tools annotated read-only
-	HTTP                httpConfig
+	// ConnectHMACKeys is DOCUSIGN_CONNECT_HMAC_KEYS, the comma-separated Connect keys. It is
+	// a secret: never log it. Simulator mode ignores it and generates a key.
+	ConnectHMACKeys string
+	ExportDir       string // optional directory that receives a copy of each download
+	ReadOnly        bool   // allow only the tools annotated read-only
+	HTTP            httpConfig
 	// PolicyFile is the policy file, empty for a single local user with every tool.
 	PolicyFile string
 	// Principal is the stdio principal; empty means the policy file's stdio_principal, or
@@ -133,7 +136,9 @@ Secrets have variables but no flags, because flags show in the process list:
                                      --store-key-file
   DOCUSIGN_MCP_SECRETS_KEY           the secret file's key, in place of --secrets-key-file
   DOCUSIGN_MCP_BRIDGE_AUTHORIZATION  Authorization header of a stdio bridge to the
-                                     serve --http that owns the data directory`
+                                     serve --http that owns the data directory
+  DOCUSIGN_CONNECT_HMAC_KEYS         comma-separated Connect HMAC keys that /connect
+                                     accepts, in place of the secret connect-hmac-key`
 
 func newServeFlags() *serveFlags {
 	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}
@@ -316,6 +321,7 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 		cfg.SecretsFile = f.secretFiles.file.value
 		cfg.SecretsKeyFile = f.secretFiles.keyFile.value
 		cfg.SecretsKeyHex = strings.TrimSpace(getenv(secretsKeyEnv))
+		cfg.ConnectHMACKeys = getenv(connectHMACKeysEnv)
 	}
 	var httpProblems []string
 	cfg.HTTP, httpProblems = f.checkHTTP()

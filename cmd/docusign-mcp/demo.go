@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,17 +75,20 @@ func runDemoCommand(ctx context.Context, args []string, env environment) error {
 func runDemo(ctx context.Context, cfg demoConfig, out io.Writer, logger *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
+	httpCfg := httpConfig{Addr: "127.0.0.1:0", MaxBodyBytes: defaultMaxBodyBytes,
+		SessionIdleTTL: defaultSessionIdleTTL, Routes: map[string]http.Handler{}}
 	a, err := startApp(ctx, serveConfig{Simulator: true, DataDir: cfg.DataDir,
-		ExportDir: cfg.ExportDir}, secrets{}, logger)
+		ExportDir: cfg.ExportDir, HTTP: httpCfg}, secrets{}, logger)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	h, err := listenHTTP(a.mcp, httpConfig{Addr: "127.0.0.1:0", MaxBodyBytes: defaultMaxBodyBytes,
-		SessionIdleTTL: defaultSessionIdleTTL}, logger)
+	a.mountConnect(httpCfg.Routes, httpCfg.MaxBodyBytes)
+	h, err := listenHTTP(a.mcp, httpCfg, logger)
 	if err != nil {
 		return err
 	}
+	a.publishConnect(h.URL())
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- h.serve(serveCtx) }()

@@ -66,10 +66,12 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 	}
 	cfg.HTTP.Policy = a.policy
 	cfg.HTTP.Routes = a.ops.routes(cfg.HTTP.Addr, env.getenv)
+	a.mountConnect(cfg.HTTP.Routes, cfg.HTTP.MaxBodyBytes)
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
 		return err
 	}
+	a.publishConnect(h.URL())
 	a.recordOwner(h.URL())
 	return h.serve(ctx)
 }
