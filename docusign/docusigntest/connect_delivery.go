@@ -37,6 +37,9 @@ type publisher struct {
 	cfg    ConnectConfig
 	hub    *connectHub
 	client *http.Client
+	// signWithAccountKeys signs with the account-level keys at the time of each attempt,
+	// in place of cfg.HMACKeys, for an envelope-level notification with includeHMAC.
+	signWithAccountKeys bool
 
 	mu      sync.Mutex
 	queue   []*connectMessage
@@ -50,10 +53,10 @@ type publisher struct {
 	done    chan struct{}      // closed when the goroutine returns
 }
 
-func newPublisher(cfg ConnectConfig, hub *connectHub) *publisher {
+func newPublisher(cfg ConnectConfig, signWithAccountKeys bool, hub *connectHub) *publisher {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &publisher{
-		cfg: cfg, hub: hub, client: loopbackClient(),
+		cfg: cfg, hub: hub, client: loopbackClient(), signWithAccountKeys: signWithAccountKeys,
 		wake: make(chan struct{}, 1), closing: make(chan struct{}),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
@@ -282,6 +285,9 @@ func (p *publisher) setHeaders(h http.Header, accountID string, body []byte) {
 	// Receivers read them case-insensitively.
 	h["X-DocuSign-AccountId"] = []string{accountID}
 	keys := p.cfg.HMACKeys
+	if p.signWithAccountKeys {
+		keys = p.hub.accountKeys()
+	}
 	if len(keys) == 0 {
 		return
 	}
@@ -299,9 +305,10 @@ func signConnectBody(key string, body []byte) string {
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// publisherKey identifies an envelope-level configuration, so equal notifications share
+// publisherKey identifies an envelope-level notification, so equal notifications share
 // one publisher.
-func publisherKey(c ConnectConfig) string {
-	return strings.Join([]string{c.URL, c.Format, strings.Join(c.HMACKeys, "\x00"),
+func publisherKey(n *envelopeNotification) string {
+	c := n.cfg
+	return strings.Join([]string{c.URL, c.Format, strconv.FormatBool(n.includeHMAC),
 		strings.Join(c.IncludeData, ","), strings.Join(c.Events, ",")}, "\x01")
 }

@@ -26,8 +26,8 @@ type eventNotificationIn struct {
 }
 
 // envelopeNotification is an envelope's own Connect configuration. With includeHMAC its
-// messages are signed with the account-level configuration's keys at the time of the
-// event, as Docusign signs them with the account's Connect keys.
+// messages are signed with the keys of the account-level configuration at the time of
+// each attempt, as Docusign signs them with the account's Connect keys.
 type envelopeNotification struct {
 	cfg         ConnectConfig
 	includeHMAC bool

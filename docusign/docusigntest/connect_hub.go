@@ -46,7 +46,7 @@ func (h *connectHub) setAccount(cfg *ConnectConfig) error {
 	old := h.account
 	h.account = nil
 	if cfg != nil {
-		h.account = newPublisher(*cfg, h)
+		h.account = newPublisher(*cfg, false, h)
 	}
 	h.mu.Unlock()
 	if old != nil {
@@ -69,16 +69,28 @@ func (h *connectHub) accountConfig() (ConnectConfig, bool) {
 	return h.account.cfg.withDefaults(), true
 }
 
-// envelopePublisher returns the shared publisher of an envelope-level configuration,
-// starting it on first use. Envelopes with equal notifications share one queue.
-func (h *connectHub) envelopePublisher(cfg ConnectConfig) *publisher {
-	key := publisherKey(cfg)
+// envelopePublisher returns the shared publisher of an envelope-level notification,
+// starting it on first use. Envelopes with equal notifications share one queue. Callers
+// hold h.mu.
+func (h *connectHub) envelopePublisher(n *envelopeNotification) *publisher {
+	key := publisherKey(n)
 	p := h.envelopes[key]
 	if p == nil {
-		p = newPublisher(cfg, h)
+		p = newPublisher(n.cfg, n.includeHMAC, h)
 		h.envelopes[key] = p
 	}
 	return p
+}
+
+// accountKeys returns the HMAC keys of the account-level configuration, with which
+// envelope-level notifications that set includeHMAC are signed.
+func (h *connectHub) accountKeys() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.account == nil {
+		return nil
+	}
+	return h.account.cfg.HMACKeys
 }
 
 // generatedAt returns now, or 100 ns after the previous message when the clock has not

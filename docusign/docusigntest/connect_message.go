@@ -101,11 +101,7 @@ func (s *Server) publishConnect(e *envelope, event, recipientID string) {
 		targets = append(targets, h.account)
 	}
 	if n := e.notification; n != nil && n.cfg.wants(event) {
-		cfg := n.cfg
-		if n.includeHMAC && h.account != nil {
-			cfg.HMACKeys = h.account.cfg.HMACKeys
-		}
-		targets = append(targets, h.envelopePublisher(cfg))
+		targets = append(targets, h.envelopePublisher(n))
 	}
 	if len(targets) == 0 {
 		return
