@@ -8,6 +8,8 @@
 //	audit  verify, read or prune the audit log of Docusign calls and tool calls
 //	secrets import, list or delete keys in the encrypted secret file, or rotate the store key
 //	token  hash a bearer token for the policy file
+//	check  check the configuration, key, consent, account, policy and data directory
+//	consent-url  print the consent URL of the integration key
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
@@ -66,6 +68,10 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runSecretsCommand(ctx, args[1:], env))
 	case "token":
 		return exitStatus(env.stderr, runTokenCommand(args[1:], env))
+	case "check":
+		return exitStatus(env.stderr, runCheckCommand(ctx, args[1:], env))
+	case "consent-url":
+		return exitStatus(env.stderr, runConsentURLCommand(ctx, args[1:], env))
 	case "help":
 		if len(args) > 1 && isCommand(args[1]) {
 			// 'help serve' prints what 'serve --help' prints.
@@ -123,7 +129,7 @@ func (e *usageError) Error() string {
 // isCommand reports whether name is a subcommand that takes --help.
 func isCommand(name string) bool {
 	switch name {
-	case "serve", "sim", "demo", "audit", "secrets", "token":
+	case "serve", "sim", "demo", "audit", "secrets", "token", "check", "consent-url":
 		return true
 	}
 	return false
@@ -140,6 +146,8 @@ Usage:
   docusign-mcp audit ACTION    verify, tail, query, total or prune the audit log
   docusign-mcp secrets ACTION  import, list or delete keys in the encrypted secret file
   docusign-mcp token hash      print the SHA-256 hash of a bearer token read from stdin
+  docusign-mcp check [flags]   check configuration, key, consent, account, policy and store
+  docusign-mcp consent-url     print the consent URL and how an administrator grants it
   docusign-mcp --version       print the version (also -v)
 
 Run 'docusign-mcp COMMAND --help' or 'docusign-mcp help COMMAND' for the flags of a
