@@ -176,3 +176,15 @@ func TestEnvelopeEventNotificationRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestStartRejectsInvalidConnect(t *testing.T) {
+	s, err := Start(Options{PrivateKeyPEM: testKeyPEM(),
+		Connect: &ConnectConfig{URL: "http://192.0.2.1/connect"}})
+	if err == nil {
+		s.Close()
+		t.Fatalf("Start with a remote Connect URL returned nil, want an error")
+	}
+	if !strings.Contains(err.Error(), "not on loopback") {
+		t.Errorf("Start error = %v, want one naming the loopback rule", err)
+	}
+}
