@@ -13,8 +13,10 @@ import (
 )
 
 // TestNodeSDKAgainstSimulator runs Docusign's official Node SDK against the standalone
-// simulator over TLS ('sim --tls'): JWT Grant, userinfo, create, get, listStatusChanges,
-// listDocuments, getDocument and a void through update. Any difference from Docusign's
+// simulator over TLS ('sim --tls'): JWT Grant, userinfo and the eleven operations that
+// docusign-mcp calls: create, get, listStatusChanges, listDocuments, getDocument,
+// listRecipients, a resend and a void through update, getAccountInformation,
+// listTemplates and get of a template. Any difference from Docusign's
 // wire format that the SDK's models notice fails a step.
 func TestNodeSDKAgainstSimulator(t *testing.T) {
 	tools := requireNodeTools(t)
@@ -76,6 +78,10 @@ func checkSDKSteps(t *testing.T, steps map[string]sdkStep) {
 		{"getEnvelope", "signers", float64(1)},
 		{"getEnvelope", "carbonCopies", float64(1)},
 		{"getDocument", "head", "%PDF-"},
+		{"listRecipients", "carbonCopies", float64(1)},
+		{"listRecipients", "recipientCount", "2"},
+		{"getAccountInformation", "hasName", true},
+		{"getTemplate", "hasName", true},
 		{"update", "status", "voided"},
 		{"update", "voidedReason", "SDK interoperability test"},
 	}
@@ -104,6 +110,21 @@ func checkSDKSteps(t *testing.T, steps map[string]sdkStep) {
 	docs, _ := steps["listDocuments"]["documents"].([]any)
 	if len(docs) < 2 {
 		t.Errorf("listDocuments returned %v, want the letter and the certificate", docs)
+	}
+	if steps["resend"]["envelopeId"] != envelopeID {
+		t.Errorf("resend returned id %v, want %s", steps["resend"]["envelopeId"], envelopeID)
+	}
+	if signers, _ := steps["listRecipients"]["signers"].([]any); len(signers) != 1 {
+		t.Errorf("listRecipients signers = %v, want one signer's status", signers)
+	}
+	if steps["getAccountInformation"]["accountIdGuid"] != steps["getUserInfo"]["accountId"] {
+		t.Errorf("getAccountInformation accountIdGuid = %v, want userinfo's account %v",
+			steps["getAccountInformation"]["accountIdGuid"], steps["getUserInfo"]["accountId"])
+	}
+	templateIDs, _ := steps["listTemplates"]["templateIds"].([]any)
+	if len(templateIDs) == 0 || steps["getTemplate"]["templateId"] != templateIDs[0] {
+		t.Errorf("getTemplate returned %v, want the first listed template of %v",
+			steps["getTemplate"]["templateId"], templateIDs)
 	}
 	if size, _ := steps["getDocument"]["size"].(float64); size < 1000 {
 		t.Errorf("getDocument returned %v bytes, want a whole PDF", size)

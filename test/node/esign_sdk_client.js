@@ -1,5 +1,6 @@
 // Drives the standalone simulator with Docusign's official Node SDK (docusign-esign) to show
-// that the simulator speaks Docusign's wire format. TestNodeSDKAgainstSimulator runs it.
+// that the simulator speaks Docusign's wire format: a JWT Grant token, userinfo and each of
+// the eleven REST operations that docusign-mcp calls. TestNodeSDKAgainstSimulator runs it.
 //
 // Usage: NODE_EXTRA_CA_CERTS=DIR/ca.pem node esign_sdk_client.js DIR/credentials.json PDF_FILE
 //
@@ -88,6 +89,32 @@ async function main() {
   const pdf = await envelopes.getDocument(accountId, envelopeId, "combined", {});
   const bytes = Buffer.isBuffer(pdf) ? pdf : Buffer.from(pdf, "binary");
   emit("getDocument", { size: bytes.length, head: bytes.subarray(0, 5).toString("latin1") });
+
+  const recipients = await envelopes.listRecipients(accountId, envelopeId, {});
+  emit("listRecipients", {
+    signers: (recipients.signers || []).map((r) => r.status),
+    carbonCopies: (recipients.carbonCopies || []).length,
+    recipientCount: recipients.recipientCount,
+  });
+
+  const resent = await envelopes.update(accountId, envelopeId, {
+    resendEnvelope: "true", envelope: {},
+  });
+  emit("resend", { envelopeId: resent.envelopeId });
+
+  const accounts = new docusign.AccountsApi(apiClient);
+  const info = await accounts.getAccountInformation(accountId, {});
+  emit("getAccountInformation", { accountIdGuid: info.accountIdGuid, hasName: !!info.accountName });
+
+  const templates = new docusign.TemplatesApi(apiClient);
+  const list = await templates.listTemplates(accountId, {});
+  const templateIds = (list.envelopeTemplates || []).map((t) => t.templateId);
+  emit("listTemplates", { resultSetSize: list.resultSetSize, templateIds });
+  if (templateIds.length === 0) {
+    throw new Error("listTemplates returned no templates, so getTemplate cannot run");
+  }
+  const template = await templates.get(accountId, templateIds[0], {});
+  emit("getTemplate", { templateId: template.templateId, hasName: !!template.name });
 
   const update = await envelopes.update(accountId, envelopeId, {
     envelope: { status: "voided", voidedReason: "SDK interoperability test" },
