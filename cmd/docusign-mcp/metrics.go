@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ys88io/docusign-mcp/alert"
+	"github.com/ys88io/docusign-mcp/connect"
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/metrics"
 )
@@ -108,4 +110,27 @@ func (o *opsState) metricsHandler(addr, token string) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// opsRoutes exports the counts of the components that startApp started, then returns the
+// operations endpoints.
+func (a *app) opsRoutes(addr string, getenv func(string) string) map[string]http.Handler {
+	if a.connect != nil && a.connect.receiver != nil {
+		a.ops.registerConnectReceiver(a.connect.receiver)
+	}
+	return a.ops.routes(addr, getenv)
+}
+
+// registerConnectReceiver exports the Connect receiver's delivery counts.
+func (o *opsState) registerConnectReceiver(r *connect.Receiver) {
+	o.metrics.RegisterWebhookStats(func() metrics.WebhookStats {
+		st := r.Stats()
+		return metrics.WebhookStats{Accepted: st.Accepted, Duplicate: st.Duplicate,
+			Rejected: st.Rejected}
+	})
+}
+
+// registerAlertSink exports the alert sink's counts of raised alerts by kind.
+func (o *opsState) registerAlertSink(s *alert.Sink) {
+	o.metrics.RegisterAlertStats(func() map[string]uint64 { return s.Stats().Raised })
 }

@@ -134,6 +134,17 @@ func TestMetricsAfterDemo(t *testing.T) {
 	if !strings.Contains(text, "# TYPE docusign_mcp_tool_calls_total counter\n") {
 		t.Errorf("/metrics lacks the TYPE line of docusign_mcp_tool_calls_total")
 	}
+	// The embedded simulator posts Connect messages to /connect after each change, off the
+	// request goroutine, so the count may lag behind the demo.
+	accepted := `docusign_mcp_webhook_deliveries_total{result="accepted"}`
+	deadline := time.Now().Add(time.Minute)
+	for metricValue(text, accepted) <= 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		_, text = o.get(t, "/metrics", "")
+	}
+	if v := metricValue(text, accepted); v <= 0 {
+		t.Errorf("%s = %v after the demo, want the simulator's Connect deliveries", accepted, v)
+	}
 }
 
 func TestHealthAndReadyOverHTTP(t *testing.T) {

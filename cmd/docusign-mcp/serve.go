@@ -65,7 +65,7 @@ func runServe(ctx context.Context, cfg serveConfig, keys secrets, env environmen
 		return err
 	}
 	cfg.HTTP.Policy = a.policy
-	cfg.HTTP.Routes = a.ops.routes(cfg.HTTP.Addr, env.getenv)
+	cfg.HTTP.Routes = a.opsRoutes(cfg.HTTP.Addr, env.getenv)
 	a.mountConnect(cfg.HTTP.Routes, cfg.HTTP.MaxBodyBytes)
 	h, err := listenHTTP(a.mcp, cfg.HTTP, logger)
 	if err != nil {
