@@ -20,7 +20,7 @@ import (
 // Docusign admin page shows them. It has no flag because keys are secrets.
 const connectHMACKeysEnv = "DOCUSIGN_CONNECT_HMAC_KEYS"
 
-// connectPath is where the HTTP listener mounts the Connect receiver.
+// connectPath is the HTTP path of the Connect receiver.
 const connectPath = "/connect"
 
 // connectPruneInterval is the time between prunes of old Connect delivery records.
@@ -39,22 +39,17 @@ type connectState struct {
 // from a generated key, and starts pruning its delivery records.
 func (a *app) startConnect(cfg serveConfig) error {
 	a.connect = &connectState{}
-	keys, source, err := connectKeys(cfg)
+	keys, source, err := a.receiverKeys(cfg)
 	if err != nil {
 		return err
 	}
-	if len(keys) == 0 && cfg.Simulator {
-		a.connect.simulatorKey, err = generateConnectKey()
-		if err != nil {
-			return err
-		}
-		keys, source = connect.ParseKeys(a.connect.simulatorKey), "generated for the simulator"
-	}
 	if len(keys) == 0 {
 		a.logger.Info("Connect receiver is off, so " + connectPath + " is not served: set " +
-			connectHMACKeysEnv + " or import " + store.SecretConnectHMACKey + " into the secret file")
+			connectHMACKeysEnv + " or import " + store.SecretConnectHMACKey +
+			" into the secret file")
 		return nil
 	}
+
 	verifier, err := connect.NewVerifier(keys)
 	if err != nil {
 		return fmt.Errorf("configure Connect receiver: %w", err)
@@ -65,6 +60,7 @@ func (a *app) startConnect(cfg serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("configure Connect receiver: %w", err)
 	}
+
 	if cfg.HTTP.Addr == "" {
 		a.logger.Warn("Connect keys are set but serve runs over stdio, so nothing receives "+
 			"Connect messages: add --http to serve "+connectPath, "keys_from", source)
@@ -73,6 +69,20 @@ func (a *app) startConnect(cfg serveConfig) error {
 		"key_ids", verifier.KeyIDs())
 	a.startConnectPruning()
 	return nil
+}
+
+// receiverKeys returns the configured keys and their source. In simulator mode without
+// keys, it generates one and keeps it for publishConnect.
+func (a *app) receiverKeys(cfg serveConfig) ([]connect.Key, string, error) {
+	keys, source, err := connectKeys(cfg)
+	if err != nil || len(keys) > 0 || !cfg.Simulator {
+		return keys, source, err
+	}
+	a.connect.simulatorKey, err = generateConnectKey()
+	if err != nil {
+		return nil, "", err
+	}
+	return connect.ParseKeys(a.connect.simulatorKey), "generated for the simulator", nil
 }
 
 // connectKeys returns the HMAC keys from DOCUSIGN_CONNECT_HMAC_KEYS or the secret file, and
