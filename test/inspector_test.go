@@ -44,6 +44,23 @@ func TestInspectorListsToolsOverStdio(t *testing.T) {
 	tools := requireNodeTools(t)
 	stdout, stderr, code := inspector(t, tools, "--method", "tools/list", "--format", "json",
 		"-q", "--", binaryPath, "serve", "--simulator")
+	checkToolList(t, stdout, stderr, code)
+}
+
+func TestInspectorListsToolsOverHTTP(t *testing.T) {
+	tools := requireNodeTools(t)
+	server := startBinary(t, nil, "serve", "--simulator", "--http", "127.0.0.1:0", "--no-auth",
+		"--log-format", "json")
+	url := server.waitForLogField(t, "serving MCP over streamable HTTP", "url")
+	stdout, stderr, code := inspector(t, tools, "--method", "tools/list", "--format", "json",
+		"-q", url)
+	checkToolList(t, stdout, stderr, code)
+}
+
+// checkToolList checks Inspector's tools/list output: the nine tools, each with a
+// description and object schemas.
+func checkToolList(t *testing.T, stdout, stderr string, code int) {
+	t.Helper()
 	var list struct {
 		Tools []struct {
 			Name         string         `json:"name"`
