@@ -132,7 +132,10 @@ func (a *Archiver) archiveDocument(ctx context.Context, envelopeID string,
 		err = checkArtifact(ref, meta, res.info)
 	}
 	if err != nil {
-		if derr := a.store.DeleteArchivedDocument(ctx, envelopeID, ref.DocumentID); derr != nil {
+		// The copy is deleted even when Close cancelled ctx, so none is left half-checked.
+		cleanupCtx := context.WithoutCancel(ctx)
+		derr := a.store.DeleteArchivedDocument(cleanupCtx, envelopeID, ref.DocumentID)
+		if derr != nil {
 			a.logger.Error("deleting a rejected archived copy failed",
 				"envelope_id", envelopeID, "document_id", ref.DocumentID, "err", derr)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ys88io/docusign-mcp/alert"
 	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 	"github.com/ys88io/docusign-mcp/store"
@@ -38,6 +39,8 @@ type app struct {
 	policy *policyState
 	// ops contains the metrics and readiness checks that /metrics and /readyz serve.
 	ops *opsState
+	// alerts raises operator alerts: a log line, an audit record and the alert URL's POST.
+	alerts *alert.Sink
 	// connect is the Connect receiver that /connect serves.
 	connect *connectState
 
@@ -76,6 +79,9 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 		}
 	}
 	if err := a.registerTools(dsCfg, cfg); err != nil {
+		return nil, err
+	}
+	if err := a.startPipeline(ctx, cfg.Pipeline); err != nil {
 		return nil, err
 	}
 	if err := a.startConnect(cfg); err != nil {

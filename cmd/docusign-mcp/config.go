@@ -63,6 +63,9 @@ type serveConfig struct {
 	// Principal is the stdio principal; empty means the policy file's stdio_principal, or
 	// policy.DefaultPrincipal.
 	Principal string
+	// Pipeline configures the completion archiver, downstream posts, the stuck
+	// envelope check and alerts.
+	Pipeline pipelineConfig
 	// Warnings are settings that serve accepts but ignores or finds risky. serve logs them
 	// once its logger exists.
 	Warnings []string
@@ -123,6 +126,7 @@ type serveFlags struct {
 	maxBodyBytes                        *int64
 	sessionIdleTTL                      *time.Duration
 	conformanceFixtures                 *bool
+	pipeline                            *pipelineFlags
 }
 
 const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp
@@ -191,6 +195,7 @@ func newServeFlags() *serveFlags {
 		"forget an HTTP session after this long without requests")
 	f.logFormat, f.logLevel = logFlags(f.fs)
 	f.conformanceFixtures = addConformanceFixturesFlag(f.fs)
+	f.pipeline = addPipelineFlags(f.fs)
 	return f
 }
 
@@ -330,6 +335,9 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 	add(checkAuth(cfg))
 	cfg.ConformanceFixtures = *f.conformanceFixtures
 	add(checkConformanceFixtures(cfg.ConformanceFixtures, cfg.Simulator))
+	var pipelineProblems []string
+	cfg.Pipeline, pipelineProblems = f.pipeline.check(getenv)
+	problems = append(problems, pipelineProblems...)
 	return cfg, problems
 }
 
