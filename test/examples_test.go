@@ -192,7 +192,8 @@ func checkNineTools(t *testing.T, example, stdout, stderr string, code int) {
 	}
 }
 
-// TestExampleGoClient runs examples/go-client as written against the built binary.
+// TestExampleGoClient runs examples/go-client as written against the built binary: it
+// creates an envelope, has the simulator sign it, waits for completion and downloads it.
 func TestExampleGoClient(t *testing.T) {
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	stdout, stderr, code := runCommandIn(t, repoRoot(), 3*time.Minute, os.Environ(), goTool,
@@ -201,10 +202,13 @@ func TestExampleGoClient(t *testing.T) {
 		t.Fatalf("go run ./examples/go-client exited with %d\nstdout:\n%s\nstderr:\n%s",
 			code, stdout, stderr)
 	}
-	if n := strings.Count(stdout, "tool: "); n != 9 {
-		t.Errorf("example printed %d tools, want 9:\n%s", n, stdout)
+	if n := strings.Count(stdout, "tool: "); n < 9 {
+		t.Errorf("example printed %d tools, want at least the nine tools:\n%s", n, stdout)
 	}
-	if !strings.Contains(stdout, "template: ") {
-		t.Errorf("example printed no templates:\n%s", stdout)
+	for _, step := range []string{"template: ", "created: ", "signed: ", "status: completed",
+		"downloaded: docusign://envelopes/"} {
+		if !strings.Contains(stdout, step) {
+			t.Errorf("example output lacks the step %q:\n%s", step, stdout)
+		}
 	}
 }

@@ -1,8 +1,12 @@
-// Command go-client shows how a Go program uses docusign-mcp through mcp-go's client: it
-// starts 'docusign-mcp serve --simulator' over stdio, lists the tools and the simulator's
-// templates, and prints them.
+// Command go-client shows how a Go program uses docusign-mcp through mcp-go's client. It
+// starts 'docusign-mcp serve --simulator' over stdio, sends the simulator's Mutual NDA
+// template to two invented signers, has them sign through the simulator's control API,
+// waits for the envelope to complete and downloads the signed PDF.
 //
 //	go run ./examples/go-client -server docusign-mcp
+//
+// Against a real account, drop --simulator from serveArgs and the signing step: people
+// sign from their email, and the wait step returns when they have.
 package main
 
 import (
@@ -11,31 +15,34 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
+// serveArgs start the server with an embedded simulator. JSON logs at info level carry the
+// simulator's URL, which the signing step reads.
+var serveArgs = []string{"serve", "--simulator", "--log-format", "json", "--log-level", "info"}
+
 func main() {
 	serverPath := flag.String("server", "docusign-mcp", "path of the docusign-mcp binary")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := run(ctx, *serverPath); err != nil {
 		log.Fatalf("go-client: %v", err)
 	}
 }
 
-// run starts the server, lists its tools and prints the simulator's templates.
+// run starts the server and walks one envelope from creation to the signed PDF.
 func run(ctx context.Context, serverPath string) error {
-	c, err := client.NewStdioMCPClient(serverPath, nil, "serve", "--simulator",
-		"--log-level", "warn")
+	c, err := client.NewStdioMCPClient(serverPath, nil, serveArgs...)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", serverPath, err)
 	}
 	defer c.Close()
+	simURL := watchSimulatorURL(c)
 	_, err = c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
 		ProtocolVersion: mcp.ProtocolVersion20251125,
 		ClientInfo:      mcp.Implementation{Name: "go-client-example", Version: "1.0.0"},
@@ -50,34 +57,145 @@ func run(ctx context.Context, serverPath string) error {
 	for _, tool := range tools.Tools {
 		fmt.Println("tool:", tool.Name)
 	}
-	return printTemplates(ctx, c)
+
+	envelopeID, err := createFromTemplate(ctx, c, "Mutual NDA")
+	if err != nil {
+		return err
+	}
+	if err := signAll(ctx, simURL, envelopeID); err != nil {
+		return err
+	}
+	if err := waitForCompletion(ctx, c, envelopeID, hasTool(tools, "wait_for_envelope")); err != nil {
+		return err
+	}
+	return download(ctx, c, envelopeID)
 }
 
-// printTemplates calls list_templates and prints each template's id and name.
-func printTemplates(ctx context.Context, c *client.Client) error {
+// callTool calls a tool and decodes its structured result into out. An isError result
+// becomes an error that contains the tool's JSON error line.
+func callTool(ctx context.Context, c *client.Client, name string, args map[string]any,
+	out any) error {
 	res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{
-		Name: "list_templates", Arguments: map[string]any{}}})
+		Name: name, Arguments: args}})
 	if err != nil {
-		return fmt.Errorf("call list_templates: %w", err)
+		return fmt.Errorf("call %s: %w", name, err)
 	}
 	if res.IsError {
-		return fmt.Errorf("list_templates failed: %v", res.Content)
+		return fmt.Errorf("%s failed: %v", name, res.Content)
 	}
-	var out struct {
+	raw, err := json.Marshal(res.StructuredContent)
+	if err == nil {
+		err = json.Unmarshal(raw, out)
+	}
+	if err != nil {
+		return fmt.Errorf("decode %s result: %w", name, err)
+	}
+	return nil
+}
+
+// createFromTemplate finds the template by name, fills each of its roles with an invented
+// recipient at example.com, and sends the envelope.
+func createFromTemplate(ctx context.Context, c *client.Client, name string) (string, error) {
+	var list struct {
 		Templates []struct {
 			TemplateID string `json:"template_id"`
 			Name       string `json:"name"`
 		} `json:"templates"`
 	}
-	raw, err := json.Marshal(res.StructuredContent)
-	if err == nil {
-		err = json.Unmarshal(raw, &out)
+	if err := callTool(ctx, c, "list_templates", map[string]any{"search_text": name},
+		&list); err != nil {
+		return "", err
 	}
+	if len(list.Templates) == 0 {
+		return "", fmt.Errorf("no template named %q", name)
+	}
+	templateID := list.Templates[0].TemplateID
+	fmt.Printf("template: %s %s\n", templateID, list.Templates[0].Name)
+	var tmpl struct {
+		Roles []struct {
+			RoleName string `json:"role_name"`
+		} `json:"roles"`
+	}
+	if err := callTool(ctx, c, "get_template", map[string]any{"template_id": templateID},
+		&tmpl); err != nil {
+		return "", err
+	}
+	var roles []map[string]any
+	for i, r := range tmpl.Roles {
+		roles = append(roles, map[string]any{"role_name": r.RoleName,
+			"name":  fmt.Sprintf("Signer %d", i+1),
+			"email": fmt.Sprintf("signer%d@example.com", i+1)})
+	}
+	var created struct {
+		EnvelopeID string `json:"envelope_id"`
+		Status     string `json:"status"`
+	}
+	err := callTool(ctx, c, "create_envelope", map[string]any{"source": "template",
+		"template_id": templateID, "status": "sent", "roles": roles}, &created)
 	if err != nil {
-		return fmt.Errorf("decode list_templates result: %w", err)
+		return "", err
 	}
-	for _, t := range out.Templates {
-		fmt.Fprintf(os.Stdout, "template: %s %s\n", t.TemplateID, t.Name)
+	fmt.Printf("created: %s %s\n", created.EnvelopeID, created.Status)
+	return created.EnvelopeID, nil
+}
+
+// waitForCompletion waits with wait_for_envelope when the server has it, else reads the
+// status once, which is enough here because the simulated signers have already signed.
+func waitForCompletion(ctx context.Context, c *client.Client, envelopeID string,
+	canWait bool) error {
+	var status string
+	if canWait {
+		var out struct {
+			Reached  bool `json:"reached"`
+			Envelope struct {
+				Status string `json:"status"`
+			} `json:"envelope"`
+		}
+		err := callTool(ctx, c, "wait_for_envelope", map[string]any{"envelope_id": envelopeID,
+			"until": []string{"completed"}, "timeout_seconds": 60}, &out)
+		if err != nil {
+			return err
+		}
+		status = out.Envelope.Status
+	} else {
+		var out struct {
+			Status string `json:"status"`
+		}
+		err := callTool(ctx, c, "get_envelope_status", map[string]any{
+			"envelope_id": envelopeID}, &out)
+		if err != nil {
+			return err
+		}
+		status = out.Status
+	}
+	fmt.Println("status:", status)
+	if status != "completed" {
+		return fmt.Errorf("envelope %s is %s, want completed", envelopeID, status)
 	}
 	return nil
+}
+
+// download stores the signed, combined PDF and prints its size and SHA-256.
+func download(ctx context.Context, c *client.Client, envelopeID string) error {
+	var out struct {
+		URI    string `json:"uri"`
+		Size   int64  `json:"size"`
+		SHA256 string `json:"sha256"`
+	}
+	err := callTool(ctx, c, "download_document", map[string]any{"envelope_id": envelopeID,
+		"document_id": "combined"}, &out)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("downloaded: %s %d bytes sha256 %s\n", out.URI, out.Size, out.SHA256)
+	return nil
+}
+
+func hasTool(tools *mcp.ListToolsResult, name string) bool {
+	for _, t := range tools.Tools {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
 }
