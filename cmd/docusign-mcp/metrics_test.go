@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ys88io/docusign-mcp/alert"
 )
 
 // opsServe is a serve --simulator --http --no-auth run in this process.
@@ -212,5 +214,25 @@ func TestMetricsHandlerAccess(t *testing.T) {
 				t.Errorf("status = %d, want %d; body %q", rec.Code, tt.want, rec.Body.String())
 			}
 		})
+	}
+}
+
+func TestAlertSinkMetrics(t *testing.T) {
+	ops := newOpsState(slog.New(slog.DiscardHandler))
+	sink, err := alert.New(alert.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("alert.New: %v", err)
+	}
+	defer sink.Close()
+	ops.registerAlertSink(sink)
+	sink.Raise(t.Context(), alert.Alert{Kind: "stuck_envelope", Key: "e1", Message: "stuck"})
+	sink.Raise(t.Context(), alert.Alert{Kind: "stuck_envelope", Key: "e2", Message: "stuck"})
+	var b strings.Builder
+	if err := ops.metrics.Registry.WriteText(&b); err != nil {
+		t.Fatalf("WriteText: %v", err)
+	}
+	series := `docusign_mcp_alerts_raised_total{kind="stuck_envelope"}`
+	if v := metricValue(b.String(), series); v != 2 {
+		t.Errorf("%s = %v, want 2", series, v)
 	}
 }
