@@ -64,7 +64,7 @@ func runCheckCommand(ctx context.Context, args []string, env environment) error 
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	r := &checkReport{out: env.stdout}
-	runChecks(ctx, r, cfg, problems, env.getenv)
+	runChecks(ctx, r, cfg, problems)
 	if r.failed > 0 {
 		return &checkFailedError{failed: r.failed, total: r.total}
 	}
@@ -83,8 +83,7 @@ func renameFlagSet(fs *flag.FlagSet, name, summary string) {
 
 // runChecks runs the checks in order. A check whose input an earlier check found broken
 // is skipped, so each cause is reported once.
-func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []string,
-	getenv func(string) string) {
+func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []string) {
 	if len(problems) == 0 {
 		r.ok("configuration", "flags, environment and config file are valid")
 	}
@@ -103,5 +102,5 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 	}
 	checkPolicy(r, cfg)
 	checkDataDir(r, cfg, keys, keysOK)
-	checkConnectKeys(r, getenv)
+	checkConnectKeys(r, cfg)
 }

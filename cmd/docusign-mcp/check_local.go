@@ -16,9 +16,6 @@ import (
 	"github.com/ys88io/docusign-mcp/store"
 )
 
-// connectKeysEnv contains the Connect HMAC keys, comma-separated literal strings.
-const connectKeysEnv = "DOCUSIGN_CONNECT_HMAC_KEYS"
-
 // checkKeyFiles prints the private key, store key and secret file lines and reports whether
 // all three are usable. The problems come from loadSecrets; each starts with the setting
 // it concerns.
@@ -184,23 +181,31 @@ func checkStoreOpens(r *checkReport, cfg serveConfig, keys secrets, keysOK bool)
 	}
 }
 
-// checkConnectKeys checks the Connect HMAC keys of the environment and the secret file,
-// when any is configured. It prints key IDs, which are hash prefixes, never the keys.
-func checkConnectKeys(r *checkReport, getenv func(string) string) {
-	list := getenv(connectKeysEnv)
-	if strings.TrimSpace(list) == "" {
-		r.skip("connect keys", connectKeysEnv+" is not set, so Connect deliveries are "+
-			"not verified here")
+// checkConnectKeys checks the Connect HMAC keys of DOCUSIGN_CONNECT_HMAC_KEYS or the secret
+// file, the way serve reads them. It prints key IDs, which are hash prefixes, never keys.
+func checkConnectKeys(r *checkReport, cfg serveConfig) {
+	if cfg.Simulator {
+		r.skip("connect keys", "--simulator generates a Connect key for its own messages")
 		return
 	}
-	keys := connect.ParseKeys(list)
+	keys, source, err := connectKeys(cfg)
+	if err != nil {
+		r.fail("connect keys", err.Error())
+		return
+	}
+	if len(keys) == 0 {
+		r.skip("connect keys", "no Connect HMAC keys are configured, so /connect is not "+
+			"served; set "+connectHMACKeysEnv+" to receive Connect messages")
+		return
+	}
 	if _, err := connect.NewVerifier(keys); err != nil {
-		r.fail("connect keys", fmt.Sprintf("%s: %v", connectKeysEnv, err))
+		r.fail("connect keys", fmt.Sprintf("%s: %v", source, err))
 		return
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.ID
 	}
-	r.ok("connect keys", fmt.Sprintf("%d HMAC keys: %s", len(keys), strings.Join(ids, ", ")))
+	r.ok("connect keys", fmt.Sprintf("%d HMAC keys from %s: %s", len(keys), source,
+		strings.Join(ids, ", ")))
 }

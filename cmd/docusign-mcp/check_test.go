@@ -228,7 +228,7 @@ func TestCheckConnectKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newCheckFixture(t)
-			f.vars[connectKeysEnv] = tt.keys
+			f.vars[connectHMACKeysEnv] = tt.keys
 			_, out, _ := f.run(t)
 			line := checkLine(out, tt.status, "connect keys")
 			if !strings.Contains(line, tt.want) {
