@@ -33,15 +33,16 @@ const (
 	maxTokenBody = 1 << 20
 )
 
-// parsePrivateKey decodes an RSA private key in PEM, PKCS#1 or PKCS#8.
-func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+// parsePrivateKey decodes an RSA private key in PEM, PKCS#1 or PKCS#8. field names the
+// configuration field in errors.
+func parsePrivateKey(field string, pemBytes []byte) (*rsa.PrivateKey, error) {
 	if len(pemBytes) == 0 {
-		return nil, errors.New("PrivateKeyPEM is missing: set it to the integration key's RSA " +
+		return nil, errors.New(field + " is missing: set it to the integration key's RSA " +
 			"private key in PEM form")
 	}
 	block, _ := pem.Decode(pemBytes)
 	if block == nil {
-		return nil, errors.New("PrivateKeyPEM is not PEM: pass the file that starts with " +
+		return nil, errors.New(field + " is not PEM: pass the file that starts with " +
 			"-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----")
 	}
 	if key, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
@@ -49,19 +50,21 @@ func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("PrivateKeyPEM block %q is neither a PKCS#1 nor a PKCS#8 RSA "+
-			"key: pass the RSA key generated for the integration key: %w", block.Type, err)
+		return nil, fmt.Errorf("%s block %q is neither a PKCS#1 nor a PKCS#8 RSA "+
+			"key: pass the RSA key generated for the integration key: %w", field, block.Type,
+			err)
 	}
 	key, ok := parsed.(*rsa.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("PrivateKeyPEM contains a %T, not an RSA key: Docusign's JWT "+
-			"Grant needs the integration key's RSA key", parsed)
+		return nil, fmt.Errorf("%s contains a %T, not an RSA key: Docusign's JWT "+
+			"Grant needs the integration key's RSA key", field, parsed)
 	}
 	return key, nil
 }
 
-// assertion builds the signed RS256 JWT that the token endpoint exchanges for an access token.
-func (c *Client) assertion(user string) (string, error) {
+// assertion builds the signed RS256 JWT that the token endpoint exchanges for an access
+// token, signed with key.
+func (c *Client) assertion(user string, key *rsa.PrivateKey) (string, error) {
 	issued := c.now().Add(-assertionBackdate)
 	claims := jwt.MapClaims{
 		"iss":   c.cfg.IntegrationKey,
@@ -71,7 +74,7 @@ func (c *Client) assertion(user string) (string, error) {
 		"exp":   issued.Add(assertionLifetime).Unix(),
 		"scope": jwtScope,
 	}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(c.key)
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("sign JWT assertion: %w", err)
 	}
@@ -112,7 +115,12 @@ func newTokenCache(c *Client) *tokenCache {
 
 // get returns a valid token for user. A token past its renewal time but not yet expired is
 // returned at once while one background request renews it.
+// While the integration is halted it returns a *HaltedError without a request, unless a
+// probe is due and succeeds.
 func (tc *tokenCache) get(ctx context.Context, user string) (string, error) {
+	if err := tc.client.halt.admit(ctx); err != nil {
+		return "", err
+	}
 	now := tc.client.now()
 	tc.mu.Lock()
 	tok, cached := tc.tokens[user]
@@ -148,6 +156,9 @@ func (tc *tokenCache) startLocked(ctx context.Context, user string) *tokenFlight
 
 func (tc *tokenCache) fetch(ctx context.Context, user string, flight *tokenFlight) {
 	tok, err := tc.client.requestToken(ctx, user)
+	// A lost consent or a rejected key halts the whole integration, and every waiter then
+	// gets the *HaltedError.
+	err = tc.client.halt.observe(user, err)
 	if err != nil {
 		// A background renewal has no caller waiting for its error, so log it here.
 		tc.client.logger.Warn("docusign token request failed", "user_id", user,
@@ -181,9 +192,15 @@ type tokenResponse struct {
 	ExpiresIn json.Number `json:"expires_in"`
 }
 
-// requestToken exchanges a fresh assertion for an access token (POST /oauth/token).
-func (c *Client) requestToken(ctx context.Context, user string) (accessToken, error) {
-	assertion, err := c.assertion(user)
+// tokenSender sends a token request: Client.send with retries, or one attempt for a probe.
+type tokenSender func(ctx context.Context, user string, ep *endpoint,
+	handle handler) (*Response, error)
+
+// requestTokenWith exchanges a fresh assertion signed with key for an access token
+// (POST /oauth/token).
+func (c *Client) requestTokenWith(ctx context.Context, user string, key *signingKey,
+	send tokenSender) (accessToken, error) {
+	assertion, err := c.assertion(user, key.key)
 	if err != nil {
 		return accessToken{}, err
 	}
@@ -200,7 +217,7 @@ func (c *Client) requestToken(ctx context.Context, user string) (accessToken, er
 	}
 	var body tokenResponse
 	requested := c.now()
-	if _, err := c.send(ctx, user, ep, decodeJSON(&body, maxTokenBody)); err != nil {
+	if _, err := send(ctx, user, ep, decodeJSON(&body, maxTokenBody)); err != nil {
 		return accessToken{}, err
 	}
 	return newAccessToken(body, requested)

@@ -30,6 +30,10 @@ type Config struct {
 	UserID string
 	// PrivateKeyPEM is the integration key's RSA private key, PKCS#1 or PKCS#8, PEM-encoded.
 	PrivateKeyPEM []byte
+	// NextPrivateKeyPEM is an optional second RSA key of the integration key, for rotation
+	// without downtime. When the token endpoint rejects the signing key, the client tries
+	// the other key once and, when it is accepted, signs with it from then on.
+	NextPrivateKeyPEM []byte
 	// AuthServer is the OAuth origin: https://account-d.docusign.com (developer),
 	// https://account.docusign.com (production), or http on a loopback address for a simulator.
 	AuthServer string
@@ -56,12 +60,21 @@ type Config struct {
 	Clock func() time.Time
 	// UserAgent is sent as User-Agent. Empty means "docusign-mcp".
 	UserAgent string
+	// Halt sets how the client probes for restored consent while halted (see HaltedError).
+	Halt HaltPolicy
+	// OnHalt is called once each time the integration halts, on the goroutine that saw the
+	// token endpoint's error, while callers wait for that token request. It must not block.
+	OnHalt func(HaltEvent)
+	// OnResume is called once each time a probe ends a halt, on the probing goroutine. It
+	// must not block.
+	OnResume func(ResumeEvent)
 }
 
 // Client calls the Docusign eSignature REST API. It is safe for concurrent use.
 type Client struct {
 	cfg        Config
-	key        *rsa.PrivateKey
+	keys       *keyRing
+	halt       *haltState
 	authURL    *url.URL
 	httpClient *http.Client
 	logger     *slog.Logger
@@ -98,9 +111,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := newKeyRing(key, cfg.NextPrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("invalid docusign config: %w", err)
+	}
 	c := &Client{
 		cfg:        cfg,
-		key:        key,
+		keys:       keys,
 		authURL:    authURL,
 		httpClient: cfg.HTTPClient,
 		logger:     cfg.Logger,
@@ -115,6 +132,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.cfg.UserAgent == "" {
 		c.cfg.UserAgent = "docusign-mcp"
 	}
+	c.halt = newHaltState(c)
 	c.tokens = newTokenCache(c)
 	c.sessions = newSessionCache(c)
 	c.Accounts = &AccountsService{client: c}
@@ -127,7 +145,7 @@ func NewClient(cfg Config) (*Client, error) {
 // validateConfig checks every field and returns the parsed key and AuthServer URL, or one
 // error that lists each problem with its field and fix.
 func validateConfig(cfg *Config) (*rsa.PrivateKey, *url.URL, error) {
-	key, keyErr := parsePrivateKey(cfg.PrivateKeyPEM)
+	key, keyErr := parsePrivateKey("PrivateKeyPEM", cfg.PrivateKeyPEM)
 	authURL, authErr := parseAuthServer(cfg.AuthServer)
 
 	problems := identityProblems(cfg)
@@ -170,7 +188,7 @@ func optionalProblems(cfg *Config) []error {
 				truncate(cfg.RedirectURI, 80)))
 		}
 	}
-	return append(problems, cfg.Retry.validate())
+	return append(problems, cfg.Retry.validate(), cfg.Halt.validate())
 }
 
 // parseAuthServer accepts an origin such as https://account-d.docusign.com, with an optional

@@ -154,7 +154,29 @@ func (s *Server) verifyRS256(parts []string) bool {
 		return false
 	}
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	return rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) == nil
+	keys := s.publicKeys
+	if keys == nil {
+		keys = []*rsa.PublicKey{&s.key.PublicKey}
+	}
+	for _, key := range keys {
+		if rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// SetPublicKeys replaces the RSA public keys uploaded for the integration key, as an admin
+// does in Apps and Keys during a key rotation. The token endpoint then accepts assertions
+// signed by any of them and rejects others with no_valid_keys_or_signatures. No keys
+// restores the default: the public half of Credentials().PrivateKeyPEM.
+func (s *Server) SetPublicKeys(keys ...*rsa.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publicKeys = nil
+	if len(keys) > 0 {
+		s.publicKeys = append([]*rsa.PublicKey(nil), keys...)
+	}
 }
 
 func decodeSegment(seg string, v any) error {

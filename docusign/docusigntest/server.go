@@ -133,7 +133,10 @@ type Server struct {
 	mu          sync.Mutex
 	clockOffset time.Duration
 	state       *state
-	connect     *connectHub // has its own lock
+	// publicKeys are the keys the token endpoint accepts, set by SetPublicKeys. Nil means
+	// key's public half.
+	publicKeys []*rsa.PublicKey
+	connect    *connectHub // has its own lock
 }
 
 // NewServer starts a simulator on a loopback address and panics if it cannot, like
