@@ -58,14 +58,13 @@ func (a *Archiver) runArchive(ctx context.Context, job store.Job) error {
 	archive.ArchivedAt = a.opts.Now().UTC()
 	saved, err := a.store.SaveArchive(ctx, archive, customFields(state.Snapshot))
 	if err != nil {
-		if _, gerr := a.store.GetArchive(ctx, id); gerr != nil {
-			return err
-		}
-		// The record is saved and only the pruning of working copies failed, which the
-		// store's upkeep job repeats.
+		return err
+	}
+	cutoff := a.opts.Now().Add(-a.opts.WorkingCopyGrace)
+	if _, err := a.store.PruneWorkingCopies(ctx, id, cutoff); err != nil {
+		// The store's upkeep job prunes them on its next run.
 		a.logger.Warn("pruning working copies after archiving failed", "envelope_id", id,
 			"err", err)
-		saved = archive
 	}
 	return a.finishArchive(ctx, job, saved)
 }

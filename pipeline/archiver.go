@@ -30,6 +30,9 @@ const (
 	DefaultMinBackoff          = 30 * time.Second
 	DefaultMaxBackoff          = time.Hour
 	DefaultPostTimeout         = 30 * time.Second
+	// DefaultWorkingCopyGrace keeps a just-downloaded working copy readable for a while
+	// after its envelope is archived.
+	DefaultWorkingCopyGrace = 15 * time.Minute
 	// maxIdle is the longest the worker sleeps before it lists the jobs again, so a job
 	// that another path added is picked up without a wake-up.
 	maxIdle = time.Minute
@@ -92,6 +95,9 @@ type ArchiverOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// PostTimeout bounds each post. 0 means DefaultPostTimeout.
 	PostTimeout time.Duration
+	// WorkingCopyGrace is the age below which archiving leaves a working copy to the
+	// store's upkeep job instead of deleting it at once. 0 means DefaultWorkingCopyGrace.
+	WorkingCopyGrace time.Duration
 	// Now is the clock of job times. Nil means time.Now.
 	Now func() time.Time
 	// Jitter returns a random duration in [0, d). Nil uses math/rand/v2.
@@ -163,6 +169,9 @@ func setArchiverDefaults(o *ArchiverOptions) {
 	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
 	if o.PostTimeout <= 0 {
 		o.PostTimeout = DefaultPostTimeout
+	}
+	if o.WorkingCopyGrace <= 0 {
+		o.WorkingCopyGrace = DefaultWorkingCopyGrace
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -53,8 +53,10 @@ func TestArchiverArchivesCompletedEnvelope(t *testing.T) {
 		t.Fatalf("store a working copy: %v", err)
 	}
 	audit := &recordingAudit{}
+	// The archiver's clock runs past the working copy's grace period.
+	later := func() time.Time { return time.Now().Add(time.Hour) }
 	a, err := NewArchiver(ArchiverOptions{Store: env.store, Documents: env.client.Documents,
-		Audit: audit, Logger: slog.New(slog.DiscardHandler)})
+		Audit: audit, Now: later, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("NewArchiver: %v", err)
 	}
@@ -208,6 +210,11 @@ func TestArchiverScansCompletedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PutEnvelope: %v", err)
 	}
+	// An agent downloaded this copy just now and may still read it.
+	fresh := store.DocumentKey{EnvelopeID: id, DocumentID: "certificate"}
+	if _, err := env.store.PutDocument(ctx, fresh, strings.NewReader(testPDF)); err != nil {
+		t.Fatalf("store a working copy: %v", err)
+	}
 	a, err := NewArchiver(ArchiverOptions{Store: env.store, Documents: env.client.Documents,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -218,6 +225,10 @@ func TestArchiverScansCompletedAtStart(t *testing.T) {
 	waitFor(t, "the start-up scan to archive the envelope", func() bool {
 		return archived(ctx, env.store, id)
 	})
+	if _, err := env.store.StatDocument(ctx, fresh); err != nil {
+		t.Errorf("fresh working copy after archiving: %v, want it kept for the grace period",
+			err)
+	}
 }
 
 // downstreamReceiver is a loopback receiver that checks each post's HMAC itself and fails

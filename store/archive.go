@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,9 +77,8 @@ func (s *Store) DeleteArchivedDocument(ctx context.Context, envelopeID,
 }
 
 // SaveArchive records a as the envelope's archive and marks the envelope archived with its
-// artifacts as the documents to keep (see MarkArchived). It then deletes the envelope's
-// working copies at once, rather than at the next upkeep run. customFields select the
-// retention period. A pruning failure is returned after the record is saved.
+// artifacts as the documents to keep (see MarkArchived), so the upkeep job prunes every
+// other document of the envelope. customFields select the retention period.
 func (s *Store) SaveArchive(ctx context.Context, a Archive,
 	customFields map[string]string) (Archive, error) {
 	if len(a.Artifacts) == 0 {
@@ -93,7 +93,7 @@ func (s *Store) SaveArchive(ctx context.Context, a Archive,
 	for _, art := range a.Artifacts {
 		ids = append(ids, art.StoreID)
 	}
-	rec, err := s.MarkArchived(ctx, ArchiveRequest{EnvelopeID: a.EnvelopeID,
+	_, err := s.MarkArchived(ctx, ArchiveRequest{EnvelopeID: a.EnvelopeID,
 		CustomFields: customFields, Documents: ids})
 	if err != nil {
 		return Archive{}, fmt.Errorf("save archive of %s: %w", a.EnvelopeID, err)
@@ -114,10 +114,34 @@ func (s *Store) SaveArchive(ctx context.Context, a Archive,
 	if err != nil {
 		return Archive{}, fmt.Errorf("save archive of %s: %w", a.EnvelopeID, err)
 	}
-	if _, err := s.pruneWorkingCopies(ctx, rec); err != nil {
-		return a, fmt.Errorf("save archive of %s: %w", a.EnvelopeID, err)
-	}
 	return a, nil
+}
+
+// PruneWorkingCopies deletes the working copies of an archived envelope that were stored
+// before cutoff and returns how many it deleted. Later copies stay until the upkeep job's
+// next run, so that an agent can still read a document it has just downloaded.
+func (s *Store) PruneWorkingCopies(ctx context.Context, envelopeID string,
+	cutoff time.Time) (int, error) {
+	rec, err := s.archiveRecord(envelopeID)
+	if err != nil {
+		return 0, fmt.Errorf("prune working copies: %w", err)
+	}
+	docs, err := s.envelopeDocuments(ctx, envelopeID)
+	if err != nil {
+		return 0, fmt.Errorf("prune working copies: %w", err)
+	}
+	pruned := 0
+	for id, meta := range docs {
+		if slices.Contains(rec.Documents, id) || !meta.StoredAt.Before(cutoff) {
+			continue
+		}
+		key := DocumentKey{EnvelopeID: envelopeID, DocumentID: id}
+		if err := s.deleteDocument(key, meta); err != nil {
+			return pruned, fmt.Errorf("prune working copies: %w", err)
+		}
+		pruned++
+	}
+	return pruned, nil
 }
 
 // GetArchive returns the archive record of an envelope, or an error wrapping ErrNotFound

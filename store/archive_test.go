@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
-func TestSaveArchivePrunesWorkingCopies(t *testing.T) {
+func TestPruneWorkingCopiesAfterArchive(t *testing.T) {
 	s := openTest(t, t.TempDir(), testKey)
 	defer s.Close()
 	ctx := context.Background()
@@ -26,8 +27,16 @@ func TestSaveArchivePrunesWorkingCopies(t *testing.T) {
 	if _, err := s.SaveArchive(ctx, a, nil); err != nil {
 		t.Fatalf("SaveArchive: %v", err)
 	}
+	n, err := s.PruneWorkingCopies(ctx, "env", time.Now().Add(-time.Hour))
+	if err != nil || n != 0 {
+		t.Errorf("PruneWorkingCopies(an hour ago) = %d, %v; want 0 for a fresh copy", n, err)
+	}
+	n, err = s.PruneWorkingCopies(ctx, "env", time.Now().Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Errorf("PruneWorkingCopies(in an hour) = %d, %v; want the working copy", n, err)
+	}
 	if _, err := s.StatDocument(ctx, working); !errors.Is(err, ErrNotFound) {
-		t.Errorf("working copy after SaveArchive: err %v, want ErrNotFound", err)
+		t.Errorf("working copy after pruning: err %v, want ErrNotFound", err)
 	}
 	var buf bytes.Buffer
 	if _, err := s.GetArchivedDocument(ctx, "env", "combined", &buf); err != nil {

@@ -23,6 +23,9 @@ func (a *app) startPipeline(ctx context.Context, cfg pipelineConfig) error {
 	}
 	a.alerts = sink
 	a.closers = append(a.closers, sink.Close)
+	if a.ops != nil {
+		a.ops.registerAlertSink(sink)
+	}
 
 	archiver, err := pipeline.NewArchiver(pipeline.ArchiverOptions{Store: a.store,
 		Documents: a.client.Documents, Audit: a.audit, Alerts: sink,
