@@ -122,12 +122,16 @@ func (a *Archiver) archiveDocument(ctx context.Context, envelopeID string,
 	meta, putErr := a.store.PutArchivedDocument(ctx, envelopeID, ref.DocumentID, pr)
 	_ = pr.CloseWithError(errDownloadAborted)
 	res := <-done
-	err := res.err
-	if err != nil {
-		err = fmt.Errorf("download %s of %s: %w", ref.DocumentID, envelopeID, err)
-	} else if putErr != nil {
+	var err error
+	switch {
+	// A download that failed because the store stopped reading reports the store's error.
+	case res.err != nil && !errors.Is(res.err, errDownloadAborted):
+		err = fmt.Errorf("download %s of %s: %w", ref.DocumentID, envelopeID, res.err)
+	case putErr != nil:
 		err = fmt.Errorf("store %s of %s: %w", ref.DocumentID, envelopeID, putErr)
-	} else {
+	case res.err != nil:
+		err = fmt.Errorf("download %s of %s: %w", ref.DocumentID, envelopeID, res.err)
+	default:
 		err = checkArtifact(ref, meta, res.info)
 	}
 	if err != nil {
