@@ -83,6 +83,10 @@ type AuditRecord struct {
 	Code string `json:"code,omitempty"`
 	// Outcome is "ok", or the tool error code of a failed call.
 	Outcome string `json:"outcome,omitempty"`
+	// Profile and MatterID are the routing profile and matter id of a call that passed
+	// them. Empty ones are left out of the encoding, so older records hash the same.
+	Profile  string `json:"profile,omitempty"`
+	MatterID string `json:"matter_id,omitempty"`
 	// KeyID names the HMAC key that verified a Connect delivery, never the key itself.
 	// Empty in other records and then left out of the encoding, so they hash the same.
 	KeyID string `json:"key_id,omitempty"`

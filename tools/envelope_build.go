@@ -11,19 +11,33 @@ import (
 
 func envelopeDefinition(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 	*docusign.EnvelopeDefinition, *ToolError) {
+	var template *docusign.EnvelopeTemplate
+	if in.Source == "template" {
+		var terr *ToolError
+		if template, terr = lookUpTemplate(ctx, d, in.TemplateID); terr != nil {
+			return nil, terr
+		}
+	}
+	return definitionFor(in, template)
+}
+
+// definitionFor builds the envelope definition of a checked input. template is the template
+// that lookUpTemplate fetched for source template, and nil for source documents.
+func definitionFor(in *createEnvelopeInput, template *docusign.EnvelopeTemplate) (
+	*docusign.EnvelopeDefinition, *ToolError) {
 	def := &docusign.EnvelopeDefinition{
 		Status:       in.Status,
 		EmailSubject: in.EmailSubject,
 		EmailBlurb:   in.EmailMessage,
 		CustomFields: customFields(in.CustomFields),
+		Notification: in.routing.notification(),
 	}
-	if in.Source == "documents" {
+	if template == nil {
 		def.Documents = documents(in.Documents)
 		def.Recipients = recipients(in)
 		return def, nil
 	}
-	template, terr := lookUpTemplate(ctx, d, in.TemplateID)
-	if terr != nil {
+	if terr := checkProfileTemplate(in.routing, template); terr != nil {
 		return nil, terr
 	}
 	if in.Status == "sent" && in.EmailSubject == "" && template.EmailSubject == "" {
@@ -150,6 +164,7 @@ func recipients(in *createEnvelopeInput) *docusign.Recipients {
 			RoutingOrder: routingOrder(s.RoutingOrder),
 			Name:         s.Name,
 			Email:        s.Email,
+			RoleName:     s.Role,
 			Tabs:         signerTabs(s.Tabs),
 		})
 	}
@@ -159,6 +174,7 @@ func recipients(in *createEnvelopeInput) *docusign.Recipients {
 			RoutingOrder: routingOrder(c.RoutingOrder),
 			Name:         c.Name,
 			Email:        c.Email,
+			RoleName:     c.Role,
 		})
 	}
 	return r

@@ -57,6 +57,12 @@ type createEnvelopeInput struct {
 	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"minLength=1"`
 
 	SenderUserID string `json:"sender_user_id,omitempty" jsonschema:"minLength=36,maxLength=36"`
+
+	Profile string       `json:"profile,omitempty" jsonschema:"minLength=1,maxLength=64"`
+	Matter  *matterInput `json:"matter,omitempty"`
+
+	// routing is what expandRouting kept from the profile, nil without one.
+	routing *routingPlan
 }
 
 // JSONSchemaExtend adds property descriptions to the reflected schema.
@@ -82,6 +88,11 @@ func (createEnvelopeInput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"approved its summary. Pass it with exactly the same other arguments.",
 		"sender_user_id": "Docusign user GUID to act for. Default: the server's configured " +
 			"user. The policy must allow the user.",
+		"profile": "Routing profile name from list_routing_profiles. It sets the signer " +
+			"roles and their routing order, required copies, the template, custom fields " +
+			"from the matter, the subject, reminders and expiration.",
+		"matter": "The matter behind the envelope, for profile: its id, type, fields and " +
+			"the people filling each role.",
 	})
 }
 
@@ -131,6 +142,7 @@ type recipientInput struct {
 	Name         string     `json:"name" jsonschema:"minLength=1,maxLength=100"`
 	Email        string     `json:"email" jsonschema:"minLength=3,maxLength=100"`
 	RoutingOrder *int       `json:"routing_order,omitempty" jsonschema:"minimum=1,maximum=999"`
+	Role         string     `json:"role,omitempty" jsonschema:"minLength=1,maxLength=100"`
 	Tabs         []tabInput `json:"tabs,omitempty"`
 }
 
@@ -141,6 +153,8 @@ func (recipientInput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"Default: the next free id.",
 		"routing_order": "Order in which recipients receive the envelope; 1 is first. Default 1.",
 		"tabs":          "Fields for this signer, anchored to text or placed at a position.",
+		"role": "Role of the routing profile that this recipient fills, with profile " +
+			"only. Each signer needs one.",
 	})
 }
 
@@ -246,8 +260,10 @@ func newCreateEnvelope(d *Deps) (serverTool, error) {
 		description: createEnvelopeDescription,
 		destructive: true,
 		write:       true,
-		validate:    validateCreate,
-		sender:      func(in *createEnvelopeInput) string { return in.SenderUserID },
+		validate: func(in *createEnvelopeInput) *ToolError {
+			return validateRoutedCreate(d, in)
+		},
+		sender: func(in *createEnvelopeInput) string { return in.SenderUserID },
 		approve: func(ctx context.Context, call mcp.CallToolRequest,
 			in *createEnvelopeInput) (*mcp.CallToolResult, *ToolError) {
 			return approveSend(ctx, d, call, in)
@@ -278,6 +294,14 @@ func pendingCreate(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 	}
 	return createEnvelopeOutput{Status: "pending", Source: in.Source, IdempotencyKey: req.key,
 		RetryAfter: pendingRetryAfter}, true
+}
+
+// validateRoutedCreate expands the routing profile, if any, and checks the expanded input.
+func validateRoutedCreate(d *Deps, in *createEnvelopeInput) *ToolError {
+	if terr := expandRouting(d, in); terr != nil {
+		return terr
+	}
+	return validateCreate(in)
 }
 
 func validateCreate(in *createEnvelopeInput) *ToolError {

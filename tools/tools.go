@@ -122,6 +122,7 @@ var inventory = []struct {
 	changesDocusign bool
 }{
 	{build: newCreateEnvelope, changesDocusign: true},
+	{build: newPreviewEnvelope},
 	{build: newGetEnvelopeStatus},
 	{build: newListEnvelopes},
 	{build: newVoidEnvelope, changesDocusign: true},
@@ -130,10 +131,11 @@ var inventory = []struct {
 	{build: newDownloadDocument},
 	{build: newListTemplates},
 	{build: newGetTemplate},
+	{build: newListRoutingProfiles},
 }
 
-// Tools returns the tools bound to deps, in a fixed order: all nine, or the six that do not
-// change Docusign state when deps.Options.ReadOnly is set.
+// Tools returns the tools bound to deps, in a fixed order: all of the inventory, or those
+// that do not change Docusign state when deps.Options.ReadOnly is set.
 func Tools(deps Deps) ([]server.ServerTool, error) {
 	if err := checkOptions(deps.Options); err != nil {
 		return nil, err
@@ -171,6 +173,7 @@ func Register(s *server.MCPServer, deps Deps) error {
 	}
 	s.AddTools(tools...)
 	s.AddResourceTemplates(DocumentResourceTemplate(deps))
+	s.AddResources(RoutingProfilesResource(deps))
 	return nil
 }
 
@@ -211,7 +214,8 @@ func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool,
 		IdempotentHint:  mcp.ToBoolPtr(spec.idempotent),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	})(&tool)
-	return server.ServerTool{Tool: tool, Handler: d.audited(spec.name, spec.handler(d))}, nil
+	return server.ServerTool{Tool: tool, Handler: d.auditedRouting(spec.name,
+		spec.handler(d))}, nil
 }
 
 // handler runs the four steps of a call: parse, decide, act and shape. Every expected failure

@@ -111,7 +111,10 @@ func (s *Server) buildEnvelope(def *envelopeDefinitionIn, c *restCall,
 	if e.notification, err = parseEventNotification(def.EventNotification); err != nil {
 		return nil, err
 	}
-	return e, applyExpiration(e, def.Notification)
+	if err := applyExpiration(e, def.Notification); err != nil {
+		return nil, err
+	}
+	return e, applyReminders(e, def.Notification)
 }
 
 func parseDocuments(in []documentIn, offset int) ([]*document, *Error) {
@@ -319,6 +322,26 @@ func applyExpiration(e *envelope, n *notificationIn) *Error {
 			n.Expirations.ExpireAfter))
 	}
 	e.expireAfterDays = days
+	return nil
+}
+
+// applyReminders keeps notification.reminders, which Docusign honours only together with
+// useAccountDefaults "false", and echoes them on Envelopes:get.
+func applyReminders(e *envelope, n *notificationIn) *Error {
+	if n == nil || n.Reminders == nil || n.UseAccountDefaults != "false" {
+		return nil
+	}
+	r := n.Reminders
+	for name, value := range map[string]flexString{"reminderDelay": r.ReminderDelay,
+		"reminderFrequency": r.ReminderFrequency} {
+		if days, err := strconv.Atoi(string(value)); value != "" &&
+			(err != nil || days < 0 || days > 999) {
+			return invalidParameter(fmt.Sprintf(
+				"%s %q must hold a number of days from 0 to 999.", name, value))
+		}
+	}
+	e.reminders = map[string]string{"reminderEnabled": string(r.ReminderEnabled),
+		"reminderDelay": string(r.ReminderDelay), "reminderFrequency": string(r.ReminderFrequency)}
 	return nil
 }
 

@@ -53,6 +53,8 @@ type envelope struct {
 	// expiredEarly is when Expire made the envelope lapse before its computed expiry.
 	expiredEarly time.Time
 	notification *envelopeNotification // the create request's eventNotification, or nil
+	// reminders are the create request's notification.reminders by wire name, or nil.
+	reminders map[string]string
 }
 
 type document struct {
@@ -177,6 +179,12 @@ func (s *Server) envelopeOut(e *envelope, include map[string]bool) map[string]an
 	}
 	if e.voidedReason != "" {
 		out["voidedReason"] = e.voidedReason
+	}
+	if e.reminders != nil {
+		// NOTE: the envelope definition has a notification property, but which include
+		// value, if any, makes Docusign return it on Envelopes:get is not confirmed.
+		out["notification"] = map[string]any{"useAccountDefaults": "false",
+			"reminders": e.reminders}
 	}
 	if include["recipients"] {
 		out["recipients"] = e.recipientsOut(include["tabs"])

@@ -100,6 +100,11 @@ type notificationIn struct {
 		ExpireAfter   flexString `json:"expireAfter"`
 		ExpireWarn    flexString `json:"expireWarn"`
 	} `json:"expirations"`
+	Reminders *struct {
+		ReminderEnabled   flexString `json:"reminderEnabled"`
+		ReminderDelay     flexString `json:"reminderDelay"`
+		ReminderFrequency flexString `json:"reminderFrequency"`
+	} `json:"reminders"`
 }
 
 type envelopeUpdateIn struct {
