@@ -21,8 +21,8 @@ import (
 
 // Defaults of ArchiverOptions.
 const (
-	// DefaultMaxDocumentBytes caps one downloaded document. Docusign accepts uploads of up
-	// to 25 MB per document, and the combined PDF of several such documents is larger.
+	// DefaultMaxDocumentBytes caps one downloaded document. Docusign limits an envelope
+	// to 200 MB, so its combined PDF fits in 200 MiB.
 	DefaultMaxDocumentBytes = 200 << 20
 	DefaultAlertAfter       = 5
 	// DefaultMaxDeliveryAttempts is about two days of attempts at the maximum backoff.

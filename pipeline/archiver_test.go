@@ -333,3 +333,45 @@ func TestDownstreamRetriesOn500(t *testing.T) {
 		t.Errorf("delivery job after success: err %v, want ErrNotFound", err)
 	}
 }
+
+func TestArchiverArchivesSimulatorAttachment(t *testing.T) {
+	env := newSimEnv(t)
+	ctx := context.Background()
+	id := env.sendEnvelope(t)
+	docID, err := env.sim.AttachFile(id, "1", "scan.pdf", nil)
+	if err != nil {
+		t.Fatalf("AttachFile: %v", err)
+	}
+	if err := env.sim.SignAll(id); err != nil {
+		t.Fatalf("SignAll: %v", err)
+	}
+	a, err := NewArchiver(ArchiverOptions{Store: env.store, Documents: env.client.Documents,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("NewArchiver: %v", err)
+	}
+	if err := a.runArchive(ctx, store.Job{Kind: store.JobArchive, ID: id,
+		EnvelopeID: id}); err != nil {
+		t.Fatalf("runArchive: %v", err)
+	}
+	archive, err := env.store.GetArchive(ctx, id)
+	if err != nil {
+		t.Fatalf("GetArchive: %v", err)
+	}
+	var found bool
+	for _, art := range archive.Artifacts {
+		if art.DocumentID != docID {
+			continue
+		}
+		found = true
+		if want := env.servedHash(t, id, docID); art.SHA256 != want {
+			t.Errorf("attachment sha256 = %s, the simulator serves %s", art.SHA256, want)
+		}
+		if art.Name != "attachment-"+docID {
+			t.Errorf("attachment artifact name = %q, want attachment-%s", art.Name, docID)
+		}
+	}
+	if !found {
+		t.Errorf("artifacts %+v lack the signer attachment %s", archive.Artifacts, docID)
+	}
+}

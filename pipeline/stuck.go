@@ -24,8 +24,9 @@ const (
 	// configuration sets. Docusign allows one status poll per envelope per 15 minutes,
 	// and each run reads every open envelope's status.
 	MinStuckCheckInterval = 15 * time.Minute
-	// DefaultStuckMaxAge is how far back a run looks at most. Docusign expires an
-	// envelope after 120 days unless its sender chose otherwise.
+	// DefaultStuckMaxAge is how far back a run looks at most. Docusign's own envelope
+	// samples expire after 120 days (expireAfter 120), and an open envelope older than
+	// its expiry no longer exists. An account can set a longer expiry.
 	DefaultStuckMaxAge = 120 * 24 * time.Hour
 	// stuckListCount is the page size of the one list call, Docusign's maximum.
 	stuckListCount = 1000
