@@ -54,6 +54,10 @@ type readiness struct {
 	lastToken tokenOutcome
 	lastProbe time.Time
 	probe     func(context.Context) error
+	// wasReady is the outcome of the last /readyz request, so that only changes are logged
+	// and a probe every few seconds does not repeat the same line.
+	wasReady bool
+	answered bool
 }
 
 // tokenOutcome is the result of one token request.
@@ -175,8 +179,8 @@ func (r *readiness) handler() http.Handler {
 		status := http.StatusOK
 		if !ready {
 			status = http.StatusServiceUnavailable
-			r.logger.Warn("not ready", "checks", failedNames(results))
 		}
+		r.logChange(ready, results)
 		body, _ := json.Marshal(map[string]any{"ready": ready, "checks": results})
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -185,14 +189,24 @@ func (r *readiness) handler() http.Handler {
 	})
 }
 
-func failedNames(results []readyResult) []string {
-	var names []string
-	for _, res := range results {
-		if !res.OK {
-			names = append(names, res.Name)
+// logChange logs a change of readiness: the failed checks with their errors when it is
+// lost, and one line when it returns.
+func (r *readiness) logChange(ready bool, results []readyResult) {
+	r.mu.Lock()
+	changed := !r.answered || r.wasReady != ready
+	r.wasReady, r.answered = ready, true
+	r.mu.Unlock()
+	switch {
+	case !changed:
+	case ready:
+		r.logger.Info("ready")
+	default:
+		for _, res := range results {
+			if !res.OK {
+				r.logger.Warn("not ready", "check", res.Name, "err", res.Error)
+			}
 		}
 	}
-	return names
 }
 
 // storeProbeKey is a document key that no envelope uses, read to check that the store

@@ -122,3 +122,31 @@ func TestReadyzRegisteredCheck(t *testing.T) {
 		t.Errorf("body %s lacks ready false", body)
 	}
 }
+
+func TestReadyzLogsChangesOnly(t *testing.T) {
+	logs := &syncBuffer{}
+	r := newReadiness(slog.New(slog.NewJSONHandler(logs, nil)))
+	failing := true
+	r.register("halt", func(context.Context) error {
+		if failing {
+			return errors.New("halted")
+		}
+		return nil
+	})
+	r.ObserveCall(docusign.CallRecord{Operation: "OAuth:token", StatusCode: 200})
+	get := func() {
+		r.handler().ServeHTTP(httptest.NewRecorder(),
+			httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	}
+	get()
+	get()
+	if n := strings.Count(logs.String(), `"msg":"not ready"`); n != 1 {
+		t.Errorf("logged %d not ready lines for two failed probes, want 1:\n%s", n, logs)
+	}
+	failing = false
+	get()
+	get()
+	if n := strings.Count(logs.String(), `"msg":"ready"`); n != 1 {
+		t.Errorf("logged %d ready lines after recovery, want 1:\n%s", n, logs)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ys88io/docusign-mcp/alert"
@@ -25,6 +26,30 @@ type opsState struct {
 	metrics *metrics.Server
 	ready   *readiness
 	logger  *slog.Logger
+	// rejections bounds the log lines about /metrics requests without the token.
+	rejections rejectionLog
+}
+
+// rejectionLog logs a rejected request at most once per minute, with the number of
+// rejections it left out since the last line, so that a scanner cannot flood the log.
+type rejectionLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (l *rejectionLog) log(logger *slog.Logger, msg, remote string) {
+	l.mu.Lock()
+	now := time.Now()
+	if !l.last.IsZero() && now.Sub(l.last) < time.Minute {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	suppressed := l.suppressed
+	l.last, l.suppressed = now, 0
+	l.mu.Unlock()
+	logger.Warn(msg, "remote", remote, "suppressed_since_last", suppressed)
 }
 
 func newOpsState(logger *slog.Logger) *opsState {
@@ -95,8 +120,8 @@ func (o *opsState) metricsHandler(addr, token string) http.Handler {
 			presented, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			got := sha256.Sum256([]byte(strings.TrimSpace(presented)))
 			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				o.logger.Warn("rejected a /metrics request without the metrics token",
-					"remote", r.RemoteAddr)
+				o.rejections.log(o.logger, "rejected a /metrics request without the "+
+					"metrics token", r.RemoteAddr)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 				http.Error(w, "missing or wrong bearer token: send the token of "+
 					metricsTokenEnv, http.StatusUnauthorized)
