@@ -341,8 +341,8 @@ func (c *StuckChecker) alertStuck(ctx context.Context, env docusign.Envelope, no
 	age := now.Sub(sent).Truncate(time.Minute)
 	c.opts.Alerts.Raise(ctx, alert.Alert{Kind: AlertStuckEnvelope, Key: env.EnvelopeID,
 		EnvelopeID: env.EnvelopeID, Message: fmt.Sprintf("envelope %s was sent at %s and "+
-			"is still %s after %s: remind the signers or void it in Docusign; this server "+
-			"does not void it", env.EnvelopeID, sent.Format(time.RFC3339),
+			"is still %s after %s: remind the signers or void it in Docusign, because this "+
+			"server never voids it", env.EnvelopeID, sent.Format(time.RFC3339),
 			strings.ToLower(env.Status), age)})
 }
 
