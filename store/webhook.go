@@ -41,6 +41,9 @@ type WebhookDelivery struct {
 	// EnvelopeID is empty for events about something other than an envelope, such as a
 	// template.
 	EnvelopeID string `json:"envelope_id,omitempty"`
+	// RecipientID is set on recipient events, so that events of two recipients generated
+	// at the same instant stay apart.
+	RecipientID string `json:"recipient_id,omitempty"`
 	// Event is the Connect event name, such as envelope-completed.
 	Event string `json:"event"`
 	// GeneratedAt is Docusign's generatedDateTime of the message.
@@ -55,10 +58,16 @@ type WebhookDelivery struct {
 	ReceivedAt time.Time `json:"received_at"`
 }
 
-// EventKey returns the identity of the event: the envelope id, the event name and the
-// generated time, as Docusign repeats them on every redelivery of one message.
+// EventKey returns the identity of the event: the envelope id, the recipient id, the event
+// name and the generated time, as Docusign repeats them on every redelivery of one message.
+// An event without an envelope id, such as template-created, is identified by its body
+// hash alone, because two such events may share the name and the time.
 func (d WebhookDelivery) EventKey() string {
-	return d.EnvelopeID + "|" + d.Event + "|" + d.GeneratedAt.UTC().Format(time.RFC3339Nano)
+	if d.EnvelopeID == "" {
+		return "body|" + d.BodySHA256
+	}
+	return d.EnvelopeID + "|" + d.RecipientID + "|" + d.Event + "|" +
+		d.GeneratedAt.UTC().Format(time.RFC3339Nano)
 }
 
 // eventHash returns the hex SHA-256 of the event key, which keeps the record key short and

@@ -44,6 +44,8 @@ func TestRecordWebhookDeliveryDuplicates(t *testing.T) {
 			wantNew: true},
 		{name: "other envelope", next: testDelivery("env-2", "envelope-sent", t0, "body-5"),
 			wantNew: true},
+		{name: "other recipient", next: withRecipient(
+			testDelivery("env-1", "envelope-sent", t0, "body-6"), "2"), wantNew: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +71,28 @@ func TestRecordWebhookDeliveryDuplicates(t *testing.T) {
 					found, err)
 			}
 		})
+	}
+}
+
+func withRecipient(d WebhookDelivery, recipientID string) WebhookDelivery {
+	d.RecipientID = recipientID
+	return d
+}
+
+func TestRecordWebhookDeliveryWithoutEnvelope(t *testing.T) {
+	s := openTestCounters(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	first := testDelivery("", "template-created", t0, "template-1")
+	second := testDelivery("", "template-created", t0, "template-2")
+	for _, d := range []WebhookDelivery{first, second} {
+		if _, isNew, err := s.RecordWebhookDelivery(ctx, d); err != nil || !isNew {
+			t.Errorf("RecordWebhookDelivery(%s) = new %v, err %v; want two distinct "+
+				"template events at one instant recorded", d.BodySHA256[:8], isNew, err)
+		}
+	}
+	if _, isNew, _ := s.RecordWebhookDelivery(ctx, first); isNew {
+		t.Errorf("the same template event body was recorded twice")
 	}
 }
 
