@@ -2,10 +2,14 @@ package test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	mathrand "math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -76,7 +80,7 @@ type faultSchedule struct {
 // newFaultSchedule draws one to five faults on the create and on the listing that
 // reconciliation sends, each hitting one or two calls.
 func newFaultSchedule(seed uint64) faultSchedule {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := mathrand.New(mathrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s := faultSchedule{seed: seed, key: "fault-" + strconv.FormatUint(seed, 10),
 		pairs: rng.IntN(5) == 0}
 	for range 1 + rng.IntN(5) {
@@ -208,9 +212,9 @@ type faultShard struct {
 func newFaultShard(t *testing.T) *faultShard {
 	t.Helper()
 	sim := docusigntest.NewServer(docusigntest.Options{HourlyLimit: 1_000_000,
-		BurstLimit: 1_000_000})
+		BurstLimit: 1_000_000, PrivateKeyPEM: sharedSimKey(t)})
 	t.Cleanup(sim.Close)
-	st, err := store.Open(t.TempDir(), store.Options{MinFreeBytes: -1})
+	st, err := store.Open(memoryTempDir(t), store.Options{MinFreeBytes: -1})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -226,6 +230,43 @@ func newFaultShard(t *testing.T) *faultShard {
 	s.mcp = inProcessTools(t, mcptools.Deps{Docusign: mcptools.NewDocusign(c), Store: st,
 		Envelopes: st, Audit: log, Options: mcptools.Options{AccountBudget: unlimitedBudget}})
 	return s
+}
+
+// sharedSimKey returns one RSA key for every shard's simulator, because generating one
+// per simulator costs more CPU than a hundred schedules.
+var sharedSimKey = func() func(t *testing.T) []byte {
+	once := sync.OnceValues(func() ([]byte, error) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		block := &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}
+		return pem.EncodeToMemory(block), nil
+	})
+	return func(t *testing.T) []byte {
+		t.Helper()
+		key, err := once()
+		if err != nil {
+			t.Fatalf("generate the simulators' RSA key: %v", err)
+		}
+		return key
+	}
+}()
+
+// memoryTempDir returns a new directory in /dev/shm where that exists, else in the
+// default temporary directory. Badger syncs every idempotency and audit write, and on a
+// shared disk those syncs, not the faults, would set the test's duration.
+func memoryTempDir(t *testing.T) string {
+	t.Helper()
+	if info, err := os.Stat("/dev/shm"); err != nil || !info.IsDir() {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "docusign-mcp-faults-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // unlimitedBudget keeps the tools' account budget out of the way of many quick schedules.
