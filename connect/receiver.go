@@ -83,6 +83,8 @@ type Receiver struct {
 	accepted atomic.Uint64
 	dups     atomic.Uint64
 	rejected atomic.Uint64
+	// futureWarned is set once a message generated in the future was logged as a warning.
+	futureWarned atomic.Bool
 }
 
 // NewReceiver returns a receiver. Verifier and Store are required.
@@ -225,8 +227,14 @@ func (r *Receiver) applyState(ctx context.Context, ev Event) (bool, error) {
 	}
 	observed := ev.GeneratedAt
 	if now := r.opts.Now(); observed.After(now.Add(maxClockSkew)) {
-		r.logger.Warn("connect message generated in the future: recorded at the local time",
-			"envelope_id", ev.EnvelopeID, "event", ev.Name, "generated_at", observed)
+		// A skewed clock affects every message, so only the first one logs a warning.
+		level := slog.LevelDebug
+		if r.futureWarned.CompareAndSwap(false, true) {
+			level = slog.LevelWarn
+		}
+		r.logger.Log(ctx, level, "connect message generated in the future: recorded at "+
+			"the local time; check this host's clock", "envelope_id", ev.EnvelopeID,
+			"event", ev.Name, "generated_at", observed)
 		observed = now
 	}
 	_, applied, err := r.opts.Store.PutEnvelope(ctx, store.EnvelopeState{
