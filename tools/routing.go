@@ -63,18 +63,28 @@ func (l *partyList) UnmarshalJSON(raw []byte) error {
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		var list []partyInput
 		if err := dec.Decode(&list); err != nil {
-			return fmt.Errorf("a party list must hold {name, email} objects: %w", err)
+			return &partyError{err: err}
 		}
 		*l = list
 		return nil
 	}
 	var one partyInput
 	if err := dec.Decode(&one); err != nil {
-		return fmt.Errorf("a party must be {name, email} or a list of them: %w", err)
+		return &partyError{err: err}
 	}
 	*l = partyList{one}
 	return nil
 }
+
+// partyError is a party of matter.parties that does not decode, which decodeArguments
+// reports on that field.
+type partyError struct{ err error }
+
+func (e *partyError) Error() string {
+	return "a party must be {name, email} or a list of them: " + e.err.Error()
+}
+
+func (e *partyError) Unwrap() error { return e.err }
 
 // JSONSchema describes a party list as one party or an array of parties.
 func (partyList) JSONSchema() *jsonschema.Schema {

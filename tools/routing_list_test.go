@@ -110,6 +110,8 @@ func TestPartyListDecoding(t *testing.T) {
 		{name: "unknown field", raw: `{"name":"A","email":"a@example.com","phone":"1"}`,
 			wantErr: "unknown field"},
 		{name: "string", raw: `"a@example.com"`, wantErr: "a party must be {name, email}"},
+		{name: "list with unknown field",
+			raw: `[{"name":"A","email":"a@example.com","phone":"1"}]`, wantErr: "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,5 +130,21 @@ func TestPartyListDecoding(t *testing.T) {
 				t.Errorf("decoded %d parties, want %d", len(got), tt.want)
 			}
 		})
+	}
+}
+
+func TestPartyDecodeErrorNamesField(t *testing.T) {
+	var in createEnvelopeInput
+	raw := `{"matter":{"id":"M-1","parties":{"Client":{"name":"A","email":"a@example.com",` +
+		`"phone":"1"}}}}`
+	terr := decodeArguments([]byte(raw), &in)
+	if terr == nil {
+		t.Fatalf("decodeArguments accepted a party with an unknown field")
+	}
+	if terr.Field != "matter.parties" {
+		t.Errorf("field = %q, want matter.parties", terr.Field)
+	}
+	if !strings.Contains(terr.Message, `unknown field "phone"`) {
+		t.Errorf("message lacks the unknown field: %s", terr.Message)
 	}
 }

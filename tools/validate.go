@@ -32,6 +32,11 @@ func decodeArguments(raw []byte, v any) *ToolError {
 	if err == nil {
 		return nil
 	}
+	var partyErr *partyError
+	if errors.As(err, &partyErr) {
+		return invalidArgument("matter.parties", "matter.parties has an invalid party (%v): "+
+			"pass {name, email} or a list of them for each role", partyErr.err)
+	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := typeErr.Field
