@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"log/slog"
@@ -185,4 +186,82 @@ func waitForWebhookStatus(t *testing.T, s *store.Store, envelopeID, status strin
 	}
 	t.Fatalf("envelope %s did not reach %s by webhook within 30 s; last state %+v",
 		envelopeID, status, last)
+}
+
+// TestConnectRouteThroughListener posts deliveries signed by the test to /connect on the
+// real HTTP listener, with a key configured as DOCUSIGN_CONNECT_HMAC_KEYS would set it.
+func TestConnectRouteThroughListener(t *testing.T) {
+	const key = "listener-test-key"
+	logger := slog.New(slog.DiscardHandler)
+	httpCfg := httpConfig{Addr: "127.0.0.1:0", MaxBodyBytes: 4096,
+		SessionIdleTTL: time.Minute, Routes: map[string]http.Handler{}}
+	a, err := startApp(t.Context(), serveConfig{Simulator: true, DataDir: t.TempDir(),
+		HTTP: httpCfg, ConnectHMACKeys: key}, secrets{}, logger)
+	if err != nil {
+		t.Fatalf("startApp failed: %v", err)
+	}
+	defer a.close()
+	if a.connect.simulatorKey != "" {
+		t.Errorf("a key was generated although %s was set", connectHMACKeysEnv)
+	}
+	a.mountConnect(httpCfg.Routes, httpCfg.MaxBodyBytes)
+	h, err := listenHTTP(a.mcp, httpCfg, logger)
+	if err != nil {
+		t.Fatalf("listenHTTP failed: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- h.serve(ctx) }()
+	defer func() { cancel(); <-served }()
+	target, err := loopbackConnectURL(h.URL())
+	if err != nil {
+		t.Fatalf("loopbackConnectURL failed: %v", err)
+	}
+
+	body := []byte(`{"event":"envelope-sent","generatedDateTime":"2026-03-02T10:00:00Z",` +
+		`"data":{"envelopeId":"7e4b9c2a-1f3d-4a6b-8c5e-0d2f1a3b4c5d"}}`)
+	tests := []struct {
+		name   string
+		body   []byte
+		secret string
+		want   int
+	}{
+		{name: "signed", body: body, secret: key, want: http.StatusOK},
+		{name: "unsigned", body: body, want: http.StatusUnauthorized},
+		{name: "other key", body: body, secret: "other", want: http.StatusUnauthorized},
+		{name: "over the listener's body limit", body: append(body, make([]byte, 4096)...),
+			secret: key, want: http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, target,
+				bytes.NewReader(tt.body))
+			if err != nil {
+				t.Fatalf("build request: %v", err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tt.secret != "" {
+				req.Header.Set("X-DocuSign-Signature-1", connect.Sign(tt.body,
+					[]byte(tt.secret)))
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("POST %s: %v", target, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestMountConnectWithoutReceiver(t *testing.T) {
+	routes := map[string]http.Handler{}
+	a := &app{connect: &connectState{}}
+	a.mountConnect(routes, 1024)
+	if _, ok := routes[connectPath]; ok {
+		t.Errorf("%s is mounted without a receiver, want it absent so the mux answers 404",
+			connectPath)
+	}
 }
