@@ -17,8 +17,8 @@ const (
 	FormatXML  = "xml"  // the legacy DocuSignEnvelopeInformation document
 )
 
-// maxIDLength bounds envelope, account and recipient ids; Docusign's are 36-character GUIDs
-// or short numbers.
+// maxIDLength bounds envelope, account and recipient ids, because Docusign's are 36-character
+// GUIDs or short numbers.
 const maxIDLength = 100
 
 // Event is the part of one Connect message that the receiver uses.
@@ -58,7 +58,7 @@ var eventStatuses = map[string]string{
 }
 
 // Parse reads a Connect message in the JSON SIM or legacy XML format. contentType picks the
-// format; when it names neither, the first non-space byte does.
+// format. When it names neither, the first non-space byte does.
 func Parse(body []byte, contentType string) (Event, error) {
 	format, err := detectFormat(body, contentType)
 	if err != nil {

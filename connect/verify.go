@@ -36,8 +36,8 @@ const (
 
 // maxSignatures bounds the signature headers one request is checked against, so a request
 // with thousands of headers costs no more than one with a header per active key.
-// NOTE: Docusign's maximum number of Connect keys per account is not documented here; 100
-// is an estimate with room to spare.
+// NOTE: Docusign's maximum number of Connect keys per account is unconfirmed, so 100 is an
+// estimate with room to spare.
 const maxSignatures = 100
 
 // Key is one Connect HMAC secret. Docusign keys are literal strings: the HMAC key is the
