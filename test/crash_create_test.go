@@ -76,6 +76,7 @@ func TestCreateSurvivesCrash(t *testing.T) {
 	if got := simCalls(t, simURL)["Envelopes:create"]; got != 1 {
 		t.Errorf("simulator served %d creates, want 1", got)
 	}
+	auditVerify(t, second, env)
 }
 
 // TestCreateAdoptsAfterDroppedConnection has the simulator drop the connection after it
