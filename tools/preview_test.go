@@ -114,6 +114,10 @@ func storedLines(t *testing.T, h *harness, envelopeID string, maskRecords bool) 
 func TestPreviewMatchesCreatedEnvelope(t *testing.T) {
 	profile := mixedProfile
 	profile.Expiration = &policy.Expiration{AfterDays: 30, WarnDays: 5}
+	// The accountant's copy goes out with the first step, so the preview must sort it
+	// before the partner, who signs second.
+	profile.CarbonCopies = slices.Clone(mixedProfile.CarbonCopies)
+	profile.CarbonCopies[1].RoutingOrder = 1
 	h, _ := routingHarness(t, policy.Scope{Tools: []string{policy.Wildcard}}, profile)
 	c := h.stdioClient(t)
 
@@ -129,9 +133,9 @@ func TestPreviewMatchesCreatedEnvelope(t *testing.T) {
 		"1|1|signer|Approver|Ann One|ann@example-law.test",
 		"1|2|signer|Approver|Ben Two|ben@example-law.test",
 		"1|3|signer|Counsel|Cora Counsel|cora@example.org",
+		"1|6|carbon_copy|Accountant|Acc Ounts|acc@example.org",
 		"2|4|signer|Partner|Pat Partner|pat@example-law.test",
 		"3|5|carbon_copy||Records desk|" + maskEmail(recordsEmail),
-		"3|6|carbon_copy|Accountant|Acc Ounts|acc@example.org",
 	}
 	if got := previewLines(preview.Recipients); !slices.Equal(got, want) {
 		t.Errorf("preview recipients:\n%s\nwant:\n%s", strings.Join(got, "\n"),
@@ -151,14 +155,23 @@ func TestPreviewMatchesCreatedEnvelope(t *testing.T) {
 		t.Errorf("stored subject %q, preview showed %q", env.EmailSubject,
 			preview.EmailSubject)
 	}
-	if env.ExpireAfter != "30" || preview.Notification == nil ||
-		preview.Notification.ExpireAfterDays != 30 {
-		t.Errorf("stored expireAfter %q, preview notification %+v, want 30 days in both",
-			env.ExpireAfter, preview.Notification)
+	if env.ExpireAfter != "30" {
+		t.Errorf("stored expireAfter = %q, want 30 from the profile", env.ExpireAfter)
 	}
-	if n := env.Notification; n == nil || n.Reminders == nil ||
-		n.Reminders.ReminderDelay != "2" || n.Reminders.ReminderFrequency != "3" {
-		t.Errorf("stored notification %+v, want reminders after 2 days every 3 days", n)
+	if preview.Notification == nil {
+		t.Fatalf("the preview has no notification, want the profile's settings")
+	}
+	wantNotification := previewNotification{ReminderDelayDays: 2, ReminderFrequencyDays: 3,
+		ExpireAfterDays: 30, ExpireWarnDays: 5}
+	if *preview.Notification != wantNotification {
+		t.Errorf("preview notification = %+v, want %+v", *preview.Notification,
+			wantNotification)
+	}
+	if env.Notification == nil || env.Notification.Reminders == nil {
+		t.Fatalf("the stored envelope has no notification.reminders: %+v", env.Notification)
+	}
+	if r := env.Notification.Reminders; r.ReminderDelay != "2" || r.ReminderFrequency != "3" {
+		t.Errorf("stored reminders = %+v, want a delay of 2 days and then every 3 days", r)
 	}
 	var stored []string
 	for _, f := range customFieldValues(env.CustomFields) {
@@ -182,16 +195,19 @@ func TestPreviewShowsDocumentsAndPolicy(t *testing.T) {
 
 	var preview previewEnvelopeOutput
 	mustSucceed(t, callTool(t, c, "preview_envelope", approvalMatterArgs()), &preview)
-	if preview.Policy.Allowed || preview.Policy.Code != policy.CodeDomainNotAllowed {
-		t.Errorf("policy = %+v, want a %s denial for example.org", preview.Policy,
-			policy.CodeDomainNotAllowed)
+	if preview.Policy.Allowed {
+		t.Errorf("policy allows the create, want a denial of the example.org recipients")
+	}
+	if preview.Policy.Code != policy.CodeDomainNotAllowed {
+		t.Errorf("policy code = %q, want %s", preview.Policy.Code, policy.CodeDomainNotAllowed)
 	}
 	if !preview.RequiresApproval {
 		t.Errorf("requires_approval is false, want true for a scope that approves sends")
 	}
-	if len(preview.Documents) != 1 || preview.Documents[0].Name != "Memo" ||
-		preview.Documents[0].SizeBytes != len(testPDF) {
-		t.Errorf("documents = %+v, want Memo of %d bytes", preview.Documents, len(testPDF))
+	wantDocs := []previewDocument{{DocumentID: "1", Name: "Memo", FileExtension: "pdf",
+		SizeBytes: len(testPDF)}}
+	if !slices.Equal(preview.Documents, wantDocs) {
+		t.Errorf("documents = %+v, want %+v", preview.Documents, wantDocs)
 	}
 	if got := preview.Recipients[4].Email; got != recordsEmail {
 		t.Errorf("records email = %q, want it in full for a scope with see_sensitive", got)
@@ -204,11 +220,14 @@ func TestPreviewShowsDocumentsAndPolicy(t *testing.T) {
 	if len(calls) != 1 {
 		t.Fatalf("audit has %d tool call records, want 1", len(calls))
 	}
-	if rec := calls[0]; rec.Decision != store.DecisionAllow || rec.Profile != "mixed" ||
-		rec.MatterID != "M-2026-0117" {
-		t.Errorf("audit record decision %q profile %q matter %q, want allow, mixed, "+
-			"M-2026-0117 (the create's denial is reported, not recorded)", rec.Decision,
-			rec.Profile, rec.MatterID)
+	rec := calls[0]
+	if rec.Decision != store.DecisionAllow {
+		t.Errorf("audit decision = %q, want allow: the create's denial is reported in the "+
+			"result, not recorded as the preview's", rec.Decision)
+	}
+	if rec.Profile != "mixed" || rec.MatterID != "M-2026-0117" {
+		t.Errorf("audit profile %q matter %q, want mixed and M-2026-0117", rec.Profile,
+			rec.MatterID)
 	}
 }
 
