@@ -60,6 +60,8 @@ var eventStatuses = map[string]string{
 // Parse reads a Connect message in the JSON SIM or legacy XML format. contentType picks the
 // format. When it names neither, the first non-space byte does.
 func Parse(body []byte, contentType string) (Event, error) {
+	// A UTF-8 byte order mark is valid before XML but not before JSON.
+	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	format, err := detectFormat(body, contentType)
 	if err != nil {
 		return Event{}, err

@@ -86,6 +86,17 @@ func TestParseFixtures(t *testing.T) {
 	}
 }
 
+func TestParseJSONWithByteOrderMark(t *testing.T) {
+	body := append([]byte("\ufeff"), readFixture(t, "envelope-completed.json")...)
+	ev, err := Parse(body, "application/json")
+	if err != nil {
+		t.Fatalf("Parse of JSON after a byte order mark failed: %v", err)
+	}
+	if ev.Name != "envelope-completed" {
+		t.Errorf("Name = %q, want envelope-completed", ev.Name)
+	}
+}
+
 func TestParseSnapshotIsSummary(t *testing.T) {
 	ev, err := Parse(readFixture(t, "envelope-completed.json"), "application/json")
 	if err != nil {
