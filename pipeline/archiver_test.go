@@ -375,3 +375,62 @@ func TestArchiverArchivesSimulatorAttachment(t *testing.T) {
 		t.Errorf("artifacts %+v lack the signer attachment %s", archive.Artifacts, docID)
 	}
 }
+
+func TestDownstreamResumesAfterRestart(t *testing.T) {
+	env := newSimEnv(t)
+	ctx := context.Background()
+	id := env.completeEnvelope(t)
+	key := []byte("downstream-test-key")
+	recv := &downstreamReceiver{t: t, key: key, failures: 1}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	opts := func(s *store.Store) ArchiverOptions {
+		return ArchiverOptions{Store: s, Documents: env.client.Documents,
+			Downstream: []string{srv.URL}, DownstreamKey: key, MinBackoff: time.Millisecond,
+			MaxBackoff: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	}
+	first, err := NewArchiver(opts(env.store))
+	if err != nil {
+		t.Fatalf("NewArchiver: %v", err)
+	}
+	if err := first.addArchiveJob(ctx, id); err != nil {
+		t.Fatalf("addArchiveJob: %v", err)
+	}
+	// One pass archives the envelope and makes the first post, which gets a 500.
+	first.runOnce(ctx)
+	if err := env.store.Close(); err != nil {
+		t.Fatalf("close store: %v", err)
+	}
+
+	reopened := openStore(t, env.dir)
+	second, err := NewArchiver(opts(reopened))
+	if err != nil {
+		t.Fatalf("NewArchiver after restart: %v", err)
+	}
+	second.Start(ctx)
+	defer second.Close()
+	waitFor(t, "the resumed delivery", func() bool {
+		recv.mu.Lock()
+		defer recv.mu.Unlock()
+		return len(recv.events) == 1
+	})
+	second.Close()
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if recv.attempts != 2 {
+		t.Errorf("receiver saw %d posts, want 2: one before and one after the restart",
+			recv.attempts)
+	}
+	if recv.eventIDs[0] != recv.eventIDs[1] {
+		t.Errorf("event ids %v differ across the restart, want one id for de-duplication",
+			recv.eventIDs)
+	}
+	deliveries, err := reopened.Deliveries(ctx, id)
+	if err != nil {
+		t.Fatalf("Deliveries: %v", err)
+	}
+	if len(deliveries) != 2 || deliveries[1].Attempt != 2 || !deliveries[1].Delivered {
+		t.Errorf("delivery records = %+v, want a failed first and a delivered second attempt",
+			deliveries)
+	}
+}
