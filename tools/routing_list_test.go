@@ -148,3 +148,37 @@ func TestPartyDecodeErrorNamesField(t *testing.T) {
 		t.Errorf("message lacks the unknown field: %s", terr.Message)
 	}
 }
+
+func TestRoutingProfilesFollowReload(t *testing.T) {
+	scope := policy.Scope{Tools: []string{policy.Wildcard}}
+	h, _ := routingHarness(t, scope, sequentialProfile)
+	tools := directTools(t, h.deps)
+	count := func() int {
+		t.Helper()
+		res := callDirect(t, context.Background(), tools, "list_routing_profiles",
+			map[string]any{})
+		var out listRoutingProfilesOutput
+		mustSucceed(t, res, &out)
+		return len(out.Profiles)
+	}
+	if got := count(); got != 1 {
+		t.Fatalf("before the reload: %d profiles, want 1", got)
+	}
+	engine := h.deps.Policy.(*policy.Engine)
+	err := engine.Reload(&policy.File{
+		Principals:      map[string]policy.Scope{policy.DefaultPrincipal: scope},
+		RoutingProfiles: []policy.RoutingProfile{sequentialProfile, mixedProfile}})
+	if err != nil {
+		t.Fatalf("Reload failed: %v", err)
+	}
+	if got := count(); got != 2 {
+		t.Errorf("after the reload: %d profiles, want 2", got)
+	}
+	res := callDirect(t, context.Background(), tools, "preview_envelope",
+		approvalMatterArgs())
+	var preview previewEnvelopeOutput
+	mustSucceed(t, res, &preview)
+	if preview.Profile != "mixed" {
+		t.Errorf("preview profile = %q, want mixed, added by the reload", preview.Profile)
+	}
+}
