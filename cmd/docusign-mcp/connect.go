@@ -43,7 +43,11 @@ func (a *app) startConnect(cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	if len(keys) == 0 {
+	switch {
+	case len(keys) == 0 && cfg.HTTP.Addr == "":
+		a.logger.Debug("Connect receiver is off, because serve runs over stdio")
+		return nil
+	case len(keys) == 0:
 		a.logger.Info("Connect receiver is off, so " + connectPath + " is not served: set " +
 			connectHMACKeysEnv + " or import " + store.SecretConnectHMACKey +
 			" into the secret file")
@@ -71,11 +75,11 @@ func (a *app) startConnect(cfg serveConfig) error {
 	return nil
 }
 
-// receiverKeys returns the configured keys and their source. In simulator mode without
-// keys, it generates one and keeps it for publishConnect.
+// receiverKeys returns the configured keys and their source. In simulator mode over HTTP
+// without keys, it generates one and keeps it for publishConnect.
 func (a *app) receiverKeys(cfg serveConfig) ([]connect.Key, string, error) {
 	keys, source, err := connectKeys(cfg)
-	if err != nil || len(keys) > 0 || !cfg.Simulator {
+	if err != nil || len(keys) > 0 || !cfg.Simulator || cfg.HTTP.Addr == "" {
 		return keys, source, err
 	}
 	a.connect.simulatorKey, err = generateConnectKey()

@@ -265,3 +265,16 @@ func TestMountConnectWithoutReceiver(t *testing.T) {
 			connectPath)
 	}
 }
+
+func TestConnectOffInSimulatorOverStdio(t *testing.T) {
+	a, err := startApp(t.Context(), serveConfig{Simulator: true, DataDir: t.TempDir()},
+		secrets{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("startApp failed: %v", err)
+	}
+	defer a.close()
+	if a.connect.receiver != nil || a.connect.simulatorKey != "" {
+		t.Errorf("stdio simulator mode built a receiver or generated a key, want neither " +
+			"because nothing can reach /connect")
+	}
+}
