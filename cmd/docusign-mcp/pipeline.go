@@ -12,9 +12,10 @@ import (
 // check. startApp calls it only after opening the store, so only the process that owns the
 // data directory archives, posts and polls.
 //
-// NOTE: the archiver's and the check's Docusign calls do not pass the tools' account
-// budget, which tools.Register keeps to itself. Each archive costs one list and one
-// download per document, and each check one call at most every 15 minutes.
+// NOTE: the archiver's and the check's Docusign calls are not checked against the tools'
+// account budget, which tools.Register keeps to itself. The budget learns of them only from
+// the rate-limit headers of later responses. Each archive costs one list and one download
+// per document, and each check one call at most every 15 minutes.
 func (a *app) startPipeline(ctx context.Context, cfg pipelineConfig) error {
 	sink, err := alert.New(alert.Options{URL: cfg.AlertURL, Interval: cfg.AlertInterval,
 		Audit: a.audit, Logger: a.logger.With("component", "alert")})
