@@ -164,10 +164,16 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event, body []byte,
 	keyID string) {
 	sum := sha256.Sum256(body)
-	d := store.WebhookDelivery{EnvelopeID: ev.EnvelopeID, RecipientID: ev.RecipientID,
+	d := store.WebhookDelivery{
+		EnvelopeID:  ev.EnvelopeID,
+		RecipientID: ev.RecipientID,
 		Event:       ev.Name,
-		GeneratedAt: ev.GeneratedAt, BodySHA256: hex.EncodeToString(sum[:]), KeyID: keyID,
-		RetryCount: ev.RetryCount, ReceivedAt: r.opts.Now()}
+		GeneratedAt: ev.GeneratedAt,
+		BodySHA256:  hex.EncodeToString(sum[:]),
+		KeyID:       keyID,
+		RetryCount:  ev.RetryCount,
+		ReceivedAt:  r.opts.Now(),
+	}
 	duplicate, applied, err := r.recordOnce(ctx, ev, d)
 	if err != nil {
 		r.logger.Error("connect delivery failed to record: Docusign will deliver it again",
