@@ -212,12 +212,13 @@ async function main() {
   }
 
   // Consent loss, last: the simulator's clock moves past the access token's expiry, so the
-  // server requests a new token, and the token endpoint reports consent_required. The moved
-  // clock also makes the simulator reject the server's JWT assertions as too old, so no
-  // case that needs a token can follow.
+  // server requests a new token, and the token endpoint reports consent_required for the
+  // default user. That halts the integration, so every tool reports consent_revoked, the
+  // later ones without a Docusign request. The moved clock also makes the simulator reject
+  // the server's JWT assertions as too old, so no case that needs a token can follow.
   await sim('POST', '/sim/clock/advance', { seconds: 7200 });
   for (const [tool, t] of Object.entries(tools)) {
-    expectError(tool, 'consent_required', await withFault({ op: 'OAuth:token', status: 400,
+    expectError(tool, 'consent_revoked', await withFault({ op: 'OAuth:token', status: 400,
       rawBody: '{"error":"consent_required"}', contentType: 'application/json' },
     () => call(client, tool, t.args())));
   }

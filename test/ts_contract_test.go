@@ -28,23 +28,23 @@ type contractCase struct {
 // tools/list and rejects its call as an unknown tool.
 var wantContractCases = map[string][]string{
 	"create_envelope": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"outcome_unknown", "consent_required", "idempotency_conflict", "policy_denied"},
+		"outcome_unknown", "consent_revoked", "idempotency_conflict", "policy_denied"},
 	"get_envelope_status": {"invalid_argument", "rate_limited", "auth_failed",
-		"docusign_error", "unavailable", "consent_required", "not_found"},
+		"docusign_error", "unavailable", "consent_revoked", "not_found"},
 	"list_envelopes": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"unavailable", "consent_required"},
+		"unavailable", "consent_revoked"},
 	"void_envelope": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"outcome_unknown", "consent_required", "not_found", "invalid_state", "policy_denied"},
+		"outcome_unknown", "consent_revoked", "not_found", "invalid_state", "policy_denied"},
 	"resend_envelope": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"outcome_unknown", "consent_required", "not_found", "invalid_state", "policy_denied"},
+		"outcome_unknown", "consent_revoked", "not_found", "invalid_state", "policy_denied"},
 	"list_envelope_documents": {"invalid_argument", "rate_limited", "auth_failed",
-		"docusign_error", "unavailable", "consent_required", "not_found"},
+		"docusign_error", "unavailable", "consent_revoked", "not_found"},
 	"download_document": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"unavailable", "consent_required", "not_found", "policy_denied"},
+		"unavailable", "consent_revoked", "not_found", "policy_denied"},
 	"list_templates": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"unavailable", "consent_required"},
+		"unavailable", "consent_revoked"},
 	"get_template": {"invalid_argument", "rate_limited", "auth_failed", "docusign_error",
-		"unavailable", "consent_required", "not_found"},
+		"unavailable", "consent_revoked", "not_found"},
 }
 
 // TestTypeScriptClientContract runs ts_contract.mjs: the TypeScript SDK's client calls

@@ -20,11 +20,14 @@ const (
 	CodeInvalidState    = "invalid_state"
 	CodeRateLimited     = "rate_limited"
 	CodeConsentRequired = "consent_required"
-	CodeAuthFailed      = "auth_failed"
-	CodeDocusignError   = "docusign_error"
-	CodeUnavailable     = "unavailable"
-	CodePolicyDenied    = "policy_denied"
-	CodeTooLarge        = "too_large"
+	// CodeConsentRevoked means the whole integration is halted: the default user's consent
+	// was revoked, or Docusign rejected the integration's key, so no call reaches Docusign.
+	CodeConsentRevoked = "consent_revoked"
+	CodeAuthFailed     = "auth_failed"
+	CodeDocusignError  = "docusign_error"
+	CodeUnavailable    = "unavailable"
+	CodePolicyDenied   = "policy_denied"
+	CodeTooLarge       = "too_large"
 	// CodeOutcomeUnknown means a write may have taken effect although it failed, so the agent
 	// must check before repeating it.
 	CodeOutcomeUnknown = "outcome_unknown"
@@ -89,6 +92,7 @@ func fromDocusign(err error, what string, now time.Time) *ToolError {
 }
 
 func mapDocusign(err error, what string, now time.Time) *ToolError {
+	var halted *docusign.HaltedError
 	var consent *docusign.ConsentRequiredError
 	var oauth *docusign.OAuthError
 	var rate *docusign.RateLimitError
@@ -97,6 +101,8 @@ func mapDocusign(err error, what string, now time.Time) *ToolError {
 	switch {
 	case errors.As(err, &budget):
 		return budgetExhausted(budget, now)
+	case errors.As(err, &halted):
+		return consentRevoked(halted)
 	case errors.As(err, &consent):
 		return &ToolError{Code: CodeConsentRequired, TraceToken: consent.TraceToken,
 			Message: "the Docusign user has not granted this app consent to act for them",
@@ -123,6 +129,25 @@ func mapDocusign(err error, what string, now time.Time) *ToolError {
 			NextStep: "call again"}
 	}
 	return fromAPIError(err, what)
+}
+
+// consentRevoked maps a halted Docusign client, which sends no request until a probe shows
+// that consent or the key is back.
+func consentRevoked(halted *docusign.HaltedError) *ToolError {
+	since := halted.Since.UTC().Format(time.RFC3339)
+	if halted.Reason == docusign.HaltKeyRejected {
+		return &ToolError{Code: CodeConsentRevoked,
+			Message: "Docusign rejected the server's RSA key, so the server has made no " +
+				"Docusign call since " + since + " and makes none until a key is accepted",
+			NextStep: "ask the server operator to upload the key's public half for the " +
+				"integration key in Docusign, or to configure the matching private key"}
+	}
+	return &ToolError{Code: CodeConsentRevoked,
+		Message: "Docusign consent for this app was revoked, so the server has made no " +
+			"Docusign call since " + since + " and makes none until consent is granted again",
+		NextStep: "ask a Docusign administrator or the server's Docusign user to grant " +
+			"consent at " + halted.ConsentURL + " and call again once the server's next " +
+			"probe succeeds (within a minute, or after the operator runs 'docusign-mcp resume')"}
 }
 
 func fromAPIError(err error, what string) *ToolError {

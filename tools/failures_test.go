@@ -84,11 +84,12 @@ func TestConsentRequiredOverTools(t *testing.T) {
 	h.sim.RevokeTokens(h.sim.Credentials().UserID)
 	c := h.stdioClient(t)
 	got := mustFail(t, callTool(t, c, "list_templates", map[string]any{}))
-	if got.Code != CodeConsentRequired {
-		t.Errorf("code = %q (%s), want %q", got.Code, got.Message, CodeConsentRequired)
+	// The default user's consent_required halts the whole integration.
+	if got.Code != CodeConsentRevoked {
+		t.Errorf("code = %q (%s), want %q", got.Code, got.Message, CodeConsentRevoked)
 	}
 	if got.Retryable {
-		t.Errorf("consent_required is retryable, want not retryable")
+		t.Errorf("consent_revoked is retryable, want not retryable")
 	}
 }
 
