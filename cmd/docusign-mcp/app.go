@@ -43,6 +43,8 @@ type app struct {
 	alerts *alert.Sink
 	// connect is the Connect receiver that /connect serves.
 	connect *connectState
+	// halt raises the alert of a Docusign consent halt and audits its end.
+	halt *consentHalt
 
 	closers []func()
 }
@@ -73,6 +75,9 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 	if err != nil {
 		return nil, err
 	}
+	if err := a.configureConsent(&dsCfg, cfg.Consent, cfg.Simulator); err != nil {
+		return nil, err
+	}
 	if cfg.ExportDir != "" {
 		if err := os.MkdirAll(cfg.ExportDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create export directory %s: %w", cfg.ExportDir, err)
@@ -87,6 +92,7 @@ func startApp(ctx context.Context, cfg serveConfig, keys secrets, logger *slog.L
 	if err := a.startConnect(cfg); err != nil {
 		return nil, err
 	}
+	a.watchConsent(ctx)
 	return a, nil
 }
 

@@ -66,6 +66,8 @@ type serveConfig struct {
 	// Pipeline configures the completion archiver, downstream posts, the stuck
 	// envelope check and alerts.
 	Pipeline pipelineConfig
+	// Consent sets the probes after a consent halt and the integration key's second RSA key.
+	Consent consentConfig
 	// Warnings are settings that serve accepts but ignores or finds risky. serve logs them
 	// once its logger exists.
 	Warnings []string
@@ -127,6 +129,7 @@ type serveFlags struct {
 	sessionIdleTTL                      *time.Duration
 	conformanceFixtures                 *bool
 	pipeline                            *pipelineFlags
+	consent                             *consentFlags
 }
 
 const serveSummary = `Serve the Docusign MCP tools over stdio, or over streamable HTTP at /mcp
@@ -196,6 +199,7 @@ func newServeFlags() *serveFlags {
 	f.logFormat, f.logLevel = logFlags(f.fs)
 	f.conformanceFixtures = addConformanceFixturesFlag(f.fs)
 	f.pipeline = addPipelineFlags(f.fs)
+	f.consent = addConsentFlags(f.fs)
 	return f
 }
 
@@ -338,6 +342,9 @@ func (f *serveFlags) check(getenv func(string) string) (serveConfig, []string) {
 	var pipelineProblems []string
 	cfg.Pipeline, pipelineProblems = f.pipeline.check(getenv)
 	problems = append(problems, pipelineProblems...)
+	var consentProblems []string
+	cfg.Consent, consentProblems = f.consent.check(getenv)
+	problems = append(problems, consentProblems...)
 	return cfg, problems
 }
 

@@ -10,6 +10,7 @@
 //	token  hash a bearer token for the policy file
 //	check  check the configuration, key, consent, account, policy and data directory
 //	consent-url  print the consent URL of the integration key
+//	resume  ask serve to probe Docusign at once and end a halt after lost consent
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
@@ -72,6 +73,8 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runCheckCommand(ctx, args[1:], env))
 	case "consent-url":
 		return exitStatus(env.stderr, runConsentURLCommand(ctx, args[1:], env))
+	case "resume":
+		return exitStatus(env.stderr, runResumeCommand(ctx, args[1:], env))
 	case "help":
 		if len(args) > 1 && isCommand(args[1]) {
 			// 'help serve' prints what 'serve --help' prints.
@@ -129,7 +132,8 @@ func (e *usageError) Error() string {
 // isCommand reports whether name is a subcommand that takes --help.
 func isCommand(name string) bool {
 	switch name {
-	case "serve", "sim", "demo", "audit", "secrets", "token", "check", "consent-url":
+	case "serve", "sim", "demo", "audit", "secrets", "token", "check", "consent-url",
+		"resume":
 		return true
 	}
 	return false
@@ -148,6 +152,7 @@ Usage:
   docusign-mcp token hash      print the SHA-256 hash of a bearer token read from stdin
   docusign-mcp check [flags]   check configuration, key, consent, account, policy and store
   docusign-mcp consent-url     print the consent URL and how an administrator grants it
+  docusign-mcp resume          ask serve to probe Docusign now and end a consent halt
   docusign-mcp --version       print the version (also -v)
 
 Run 'docusign-mcp COMMAND --help' or 'docusign-mcp help COMMAND' for the flags of a
