@@ -90,3 +90,31 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReceiver posts arbitrary bodies to one receiver on a real store. A body signed with
+// the key gets 200 or 400 and never a server error; the same body with a signature over
+// other bytes gets 401 and records nothing.
+func FuzzReceiver(f *testing.F) {
+	for _, name := range []string{"envelope-completed.json", "recipient-delivered.json",
+		"envelope-sent.xml"} {
+		f.Add(readFixture(f, name), "")
+	}
+	f.Add([]byte(`{"event":"template-created","generatedDateTime":"2026-03-02T10:00:00Z"}`),
+		"application/json")
+	env := newReceiverEnv(f, oldSecret)
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		before := env.rcv.Stats()
+		forged := env.postSignedOver(body, append(bytes.Clone(body), 'x'), contentType)
+		if forged != http.StatusUnauthorized {
+			t.Fatalf("body with a signature over other bytes got %d, want 401", forged)
+		}
+		if got := env.rcv.Stats(); got.Accepted != before.Accepted ||
+			got.Duplicate != before.Duplicate {
+			t.Fatalf("a rejected delivery changed the counts from %+v to %+v", before, got)
+		}
+		code := env.post(body, contentType, oldSecret)
+		if code != http.StatusOK && code != http.StatusBadRequest {
+			t.Fatalf("signed body got %d, want 200 or 400", code)
+		}
+	})
+}

@@ -62,6 +62,16 @@ func (e *receiverEnv) post(body []byte, contentType string, secrets ...string) i
 	return w.Code
 }
 
+// postSignedOver delivers body with a signature computed over signed, as a forger would.
+func (e *receiverEnv) postSignedOver(body, signed []byte, contentType string) int {
+	req := httptest.NewRequest(http.MethodPost, "/connect", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-DocuSign-Signature-1", signHeader(signed, oldSecret))
+	w := httptest.NewRecorder()
+	e.rcv.ServeHTTP(w, req)
+	return w.Code
+}
+
 func (e *receiverEnv) state(t *testing.T) store.EnvelopeState {
 	t.Helper()
 	st, err := e.store.GetEnvelope(context.Background(), testEnvelope)
