@@ -92,8 +92,8 @@ func FuzzVerify(f *testing.F) {
 }
 
 // FuzzReceiver posts arbitrary bodies to one receiver on a real store. A body signed with
-// the key gets 200 or 400 and never a server error; the same body with a signature over
-// other bytes gets 401 and records nothing.
+// the key gets 200 or 400, never a server error. The same body with a signature over other
+// bytes gets 401 and records nothing.
 func FuzzReceiver(f *testing.F) {
 	for _, name := range []string{"envelope-completed.json", "recipient-delivered.json",
 		"envelope-sent.xml"} {
