@@ -1,12 +1,13 @@
 // Command go-client shows how a Go program uses docusign-mcp through mcp-go's client. It
-// starts 'docusign-mcp serve --simulator' over stdio, sends the simulator's Mutual NDA
-// template to two invented signers, has them sign through the simulator's control API,
-// waits for the envelope to complete and downloads the signed PDF.
+// starts 'docusign-mcp serve --simulator --http', connects over streamable HTTP, sends the
+// simulator's Mutual NDA template to two invented signers, has them sign through the
+// simulator's control API, waits for the envelope to complete and downloads the signed PDF.
 //
 //	go run ./examples/go-client -server docusign-mcp
 //
-// Against a real account, drop --simulator from serveArgs and the signing step: people
-// sign from their email, and the wait step returns when they have.
+// Against a real account, connect to a running 'serve --http' with a bearer token (see
+// examples/mcp-http-bearer.json) and leave out the signing step: people sign from their
+// email, and wait_for_envelope returns when Docusign's Connect message says they have.
 package main
 
 import (
@@ -21,10 +22,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// serveArgs start the server with an embedded simulator. JSON logs at info level carry the
-// simulator's URL, which the signing step reads.
-var serveArgs = []string{"serve", "--simulator", "--log-format", "json", "--log-level", "info"}
-
 func main() {
 	serverPath := flag.String("server", "docusign-mcp", "path of the docusign-mcp binary")
 	flag.Parse()
@@ -37,12 +34,19 @@ func main() {
 
 // run starts the server and walks one envelope from creation to the signed PDF.
 func run(ctx context.Context, serverPath string) error {
-	c, err := client.NewStdioMCPClient(serverPath, nil, serveArgs...)
+	srv, err := startServer(ctx, serverPath)
 	if err != nil {
-		return fmt.Errorf("start %s: %w", serverPath, err)
+		return err
+	}
+	defer srv.stop()
+	c, err := client.NewStreamableHttpClient(srv.mcpURL)
+	if err != nil {
+		return fmt.Errorf("create client for %s: %w", srv.mcpURL, err)
 	}
 	defer c.Close()
-	simURL := watchSimulatorURL(c)
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start client: %w", err)
+	}
 	_, err = c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
 		ProtocolVersion: mcp.ProtocolVersion20251125,
 		ClientInfo:      mcp.Implementation{Name: "go-client-example", Version: "1.0.0"},
@@ -62,7 +66,7 @@ func run(ctx context.Context, serverPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := signAll(ctx, simURL, envelopeID); err != nil {
+	if err := signAll(ctx, srv.simURL, envelopeID); err != nil {
 		return err
 	}
 	if err := waitForCompletion(ctx, c, envelopeID, hasTool(tools, "wait_for_envelope")); err != nil {
@@ -141,6 +145,7 @@ func createFromTemplate(ctx context.Context, c *client.Client, name string) (str
 
 // waitForCompletion waits with wait_for_envelope when the server has it, else reads the
 // status once, which is enough here because the simulated signers have already signed.
+// Servers without the wait tool predate it; the status read costs one Docusign call.
 func waitForCompletion(ctx context.Context, c *client.Client, envelopeID string,
 	canWait bool) error {
 	var status string
@@ -152,7 +157,7 @@ func waitForCompletion(ctx context.Context, c *client.Client, envelopeID string,
 			} `json:"envelope"`
 		}
 		err := callTool(ctx, c, "wait_for_envelope", map[string]any{"envelope_id": envelopeID,
-			"until": []string{"completed"}, "timeout_seconds": 60}, &out)
+			"until": []string{"completed"}, "timeout_seconds": 30}, &out)
 		if err != nil {
 			return err
 		}
