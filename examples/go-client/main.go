@@ -7,7 +7,7 @@
 //
 // Against a real account, connect to a running 'serve --http' with a bearer token (see
 // examples/mcp-http-bearer.json) and leave out the signing step: people sign from their
-// email, and wait_for_envelope returns when Docusign's Connect message says they have.
+// email, and wait_for_envelope returns when Docusign's Connect message reports it.
 package main
 
 import (
