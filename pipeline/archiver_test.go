@@ -409,10 +409,9 @@ func TestDownstreamResumesAfterRestart(t *testing.T) {
 	}
 	second.Start(ctx)
 	defer second.Close()
-	waitFor(t, "the resumed delivery", func() bool {
-		recv.mu.Lock()
-		defer recv.mu.Unlock()
-		return len(recv.events) == 1
+	waitFor(t, "the resumed delivery to be recorded", func() bool {
+		got, err := reopened.Deliveries(ctx, id)
+		return err == nil && len(got) == 2
 	})
 	second.Close()
 	recv.mu.Lock()

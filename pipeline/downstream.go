@@ -162,9 +162,13 @@ func (a *Archiver) runDelivery(ctx context.Context, job store.Job) (time.Time, b
 	}
 	attempt := job.Attempts + 1
 	status, err := a.post(ctx, t, data, attempt)
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
+		// Close interrupted the post, so the attempt is neither a failure nor recorded.
 		return time.Time{}, false
 	}
+	// A delivered event is recorded even when Close came after the response, so that it is
+	// not posted again after a restart.
+	ctx = context.WithoutCancel(ctx)
 	a.recordDelivery(ctx, job, data, attempt, status, err)
 	if err == nil {
 		a.logger.Info("completion event delivered", "envelope_id", job.EnvelopeID,
