@@ -56,3 +56,26 @@ func TestConformanceActiveSuite(t *testing.T) {
 			counts.Scenarios, output)
 	}
 }
+
+// notificationRepeats is how often TestConformanceNotificationsRepeat runs each scenario.
+const notificationRepeats = 5
+
+// TestConformanceNotificationsRepeat runs the two scenarios whose tools send
+// notifications several times, because mcp-go can drop a notification sent just before
+// a tool returns, and one passing run would not show that the fixtures avoid it.
+func TestConformanceNotificationsRepeat(t *testing.T) {
+	tools, cli := requireConformance(t)
+	url := startConformanceServer(t, "--conformance-fixtures")
+	for _, scenario := range []string{"tools-call-with-logging", "tools-call-with-progress"} {
+		passed := 0
+		for range notificationRepeats {
+			code, output, counts := runConformance(t, tools, cli, url, "--scenario", scenario)
+			if code == 0 && counts.ChecksFailed == 0 && counts.ChecksPassed > 0 {
+				passed++
+				continue
+			}
+			t.Errorf("scenario %s failed: %q\noutput:\n%s", scenario, counts.Failures, output)
+		}
+		t.Logf("conformance %s: %d of %d runs passed", scenario, passed, notificationRepeats)
+	}
+}
