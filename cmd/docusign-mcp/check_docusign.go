@@ -48,9 +48,12 @@ func checkDocusign(ctx context.Context, r *checkReport, cfg serveConfig, keys se
 	}
 	defer closeSim()
 
+	dsCfg.Retry = checkRetry
+	// The next key is checked on its own, after the lines of the current key, even when
+	// the current key fails: during a rotation the current key may already be retired.
+	defer checkNextKey(ctx, r, cfg, keys, dsCfg)
 	tokens := &tokenRecorder{}
 	dsCfg.Observer = tokens
-	dsCfg.Retry = checkRetry
 	client, err := docusign.NewClient(dsCfg)
 	if err != nil {
 		r.fail("token", fmt.Sprintf("the Docusign client rejected the configuration: %v", err))

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ys88io/docusign-mcp/connect"
+	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -71,7 +72,8 @@ func describeRSAKey(pemBytes []byte, cfg serveConfig) string {
 		key, _ = x509.ParsePKCS8PrivateKey(block.Bytes)
 	}
 	if rsaKey, ok := key.(*rsa.PrivateKey); ok {
-		return fmt.Sprintf("RSA %d-bit private key from %s", rsaKey.N.BitLen(), source)
+		fp, _ := docusign.KeyFingerprint(pemBytes)
+		return fmt.Sprintf("RSA %d-bit private key %s from %s", rsaKey.N.BitLen(), fp, source)
 	}
 	return "RSA key from " + source
 }
