@@ -60,7 +60,7 @@ type stormDelivery struct {
 func TestWebhookStorm(t *testing.T) {
 	seed := stormSeed(t)
 	rng := mathrand.New(mathrand.NewPCG(seed, seed^0x5bd1e995))
-	events, final := stormLifecycles(rng)
+	events, final := stormLifecycles(rng, stormEnvelopes)
 	deliveries := stormPlan(t, rng, events)
 	receiver, st := newStormReceiver(t)
 
@@ -101,14 +101,14 @@ func stormSeed(t *testing.T) uint64 {
 	return seed
 }
 
-// stormLifecycles returns the events of every envelope, each newer than the one before,
-// and each envelope's final status: sent, then delivered, then completed, declined or
-// voided, with recipient events between.
-func stormLifecycles(rng *mathrand.Rand) ([]*stormEvent, map[string]string) {
+// stormLifecycles returns the events of the given number of envelopes, each event newer
+// than the one before, and each envelope's final status: sent, then delivered, then
+// completed, declined or voided, with recipient events between.
+func stormLifecycles(rng *mathrand.Rand, envelopes int) ([]*stormEvent, map[string]string) {
 	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	var events []*stormEvent
 	final := map[string]string{}
-	for i := range stormEnvelopes {
+	for i := range envelopes {
 		id := fmt.Sprintf("5e0a%04x-7c1d-4b2e-8f3a-%012x", i, rng.Uint64()&0xffffffffffff)
 		at := base.Add(time.Duration(i) * time.Millisecond)
 		add := func(name, status, recipient string) {
