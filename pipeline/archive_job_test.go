@@ -175,3 +175,44 @@ func TestNewArchiverNeedsDownstreamKey(t *testing.T) {
 		t.Errorf("NewArchiver without a key: err %v, want one naming the variable", err)
 	}
 }
+
+// haltedDocuments fails every call as a client halted on lost consent does.
+type haltedDocuments struct{ fakeDocuments }
+
+func (haltedDocuments) List(context.Context, string) (*docusign.EnvelopeDocumentsResult,
+	*docusign.Response, error) {
+	return nil, nil, &docusign.HaltedError{Reason: docusign.HaltConsentRevoked,
+		ConsentURL: "http://127.0.0.1:9/oauth/auth"}
+}
+
+func TestArchiverWaitsOutConsentHalt(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	clock := newFakeClock()
+	alerts := &recordingAlerts{}
+	a, err := NewArchiver(ArchiverOptions{Store: s, Documents: &haltedDocuments{},
+		Alerts: alerts, AlertAfter: 1, Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("NewArchiver: %v", err)
+	}
+	ctx := context.Background()
+	if err := a.addArchiveJob(ctx, "env"); err != nil {
+		t.Fatalf("addArchiveJob: %v", err)
+	}
+	for range 3 {
+		a.runOnce(ctx)
+		clock.Advance(time.Hour)
+	}
+	job, err := s.GetJob(ctx, store.JobArchive, "env")
+	if err != nil {
+		t.Fatalf("archive job during the halt: %v", err)
+	}
+	if job.Attempts != 0 {
+		t.Errorf("job attempts = %d, want 0: a halt is not the job's failure", job.Attempts)
+	}
+	if !strings.Contains(job.LastError, "halted") {
+		t.Errorf("job last error = %q, want the halt", job.LastError)
+	}
+	if got := alerts.kinds(); len(got) != 0 {
+		t.Errorf("alerts = %v, want none: the halt raises its own", got)
+	}
+}

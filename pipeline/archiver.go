@@ -378,6 +378,9 @@ func (a *Archiver) runJob(ctx context.Context, job store.Job) (time.Time, bool) 
 
 // archiveFailed records a failed archive run on its job and returns the next attempt time.
 func (a *Archiver) archiveFailed(ctx context.Context, job store.Job, err error) time.Time {
+	if consentLost(err) {
+		return a.archiveHalted(ctx, job, err)
+	}
 	job.Attempts++
 	job.LastError = truncate(err.Error(), 500)
 	wait := a.backoff(job.Attempts)
@@ -392,6 +395,32 @@ func (a *Archiver) archiveFailed(ctx context.Context, job store.Job, err error) 
 		a.raise(ctx, alert.Alert{Kind: "archive_failed", Key: job.EnvelopeID,
 			EnvelopeID: job.EnvelopeID, Message: fmt.Sprintf("archiving envelope %s failed "+
 				"%d times, last error: %s", job.EnvelopeID, job.Attempts, job.LastError)})
+	}
+	return job.NextAttempt
+}
+
+// haltedRetry is the wait before an archive job runs again while the client is halted,
+// the client's default interval between consent probes.
+const haltedRetry = docusign.DefaultProbeInterval
+
+// consentLost reports whether err comes from a client halted on lost consent or a rejected
+// key, or from the token request that halted it.
+func consentLost(err error) bool {
+	var halted *docusign.HaltedError
+	var consent *docusign.ConsentRequiredError
+	return errors.As(err, &halted) || errors.As(err, &consent)
+}
+
+// archiveHalted postpones a job whose run failed because the client is halted. The halt
+// raises its own alert, so the run counts as no failure and raises none.
+func (a *Archiver) archiveHalted(ctx context.Context, job store.Job, err error) time.Time {
+	job.LastError = truncate(err.Error(), 500)
+	job.NextAttempt = a.opts.Now().Add(haltedRetry).UTC()
+	a.logger.Warn("archiving waits for Docusign consent", "envelope_id", job.EnvelopeID,
+		"retry_in", haltedRetry)
+	if perr := a.store.PutJob(ctx, job); perr != nil {
+		a.logger.Error("saving the archive job failed", "envelope_id", job.EnvelopeID,
+			"err", perr)
 	}
 	return job.NextAttempt
 }
