@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/invopop/jsonschema"
 )
 
 // Matter field names that refer to the matter's id and type rather than to one of its
@@ -24,13 +26,14 @@ const (
 	maxSubjectChars = 100
 )
 
-// RoutingProfile is a named way to route an envelope for one kind of matter: who signs in
-// which order, who receives a copy, which matter fields must be present and which envelope
-// custom fields they fill, the subject, and Docusign's reminders and expiration.
+// RoutingProfile is a named way to route an envelope for one kind of matter. It sets who
+// signs in which order and who receives a copy. It lists the matter fields that must be
+// present and the envelope custom fields they fill, and it sets the subject and Docusign's
+// reminders and expiration.
 type RoutingProfile struct {
 	// Name identifies the profile in create_envelope's profile argument.
 	Name string `json:"name" jsonschema:"pattern=^[a-z0-9][a-z0-9_-]*$,maxLength=64"`
-	// Description tells an agent when to use the profile.
+	// Description is the advice to an agent on when to use the profile.
 	Description string `json:"description"`
 	// TemplateID is the server template the envelope is created from. Empty means the
 	// caller uploads the documents (create_envelope source documents).
@@ -66,7 +69,43 @@ type RoutingRole struct {
 	// at the role's routing order. Only a profile without a template allows it, because a
 	// template role takes one person.
 	Multiple bool `json:"multiple,omitempty"`
+	// Tabs are placed for each signer of the role whose call gives no tabs of its own. Only
+	// a profile without a template has them, because a template places its own tabs.
+	Tabs []RoutingTab `json:"tabs,omitempty"`
 }
+
+// RoutingTab is a tab anchored to text in the uploaded documents, such as /client-sign/.
+type RoutingTab struct {
+	// Type is the tab type, as create_envelope names it.
+	Type string `json:"type"`
+	// AnchorString is the text the tab is placed at.
+	AnchorString string `json:"anchor_string"`
+	// Label names the tab, to find it later.
+	Label string `json:"label,omitempty"`
+	// AnchorXOffset and AnchorYOffset move the tab from the anchor, in AnchorUnits.
+	AnchorXOffset int `json:"anchor_x_offset,omitempty"`
+	AnchorYOffset int `json:"anchor_y_offset,omitempty"`
+	// AnchorUnits is pixels (default), inches, mms or cms.
+	AnchorUnits string `json:"anchor_units,omitempty"`
+}
+
+// JSONSchemaExtend limits type and anchor_units to the accepted values.
+func (RoutingTab) JSONSchemaExtend(s *jsonschema.Schema) {
+	for name, values := range map[string][]string{"type": RoutingTabTypes,
+		"anchor_units": anchorUnits} {
+		if property, ok := s.Properties.Get(name); ok {
+			property.Enum = make([]any, len(values))
+			for i, v := range values {
+				property.Enum[i] = v
+			}
+		}
+	}
+}
+
+// RoutingTabTypes are the tab types a profile may place, the ones create_envelope creates.
+var RoutingTabTypes = []string{"sign_here", "date_signed", "full_name", "initial_here", "text"}
+
+var anchorUnits = []string{"pixels", "inches", "mms", "cms"}
 
 // RoutingCopy is a carbon copy recipient of a profile: a fixed name and email, or a role
 // that the matter's parties fill.
@@ -283,6 +322,13 @@ func (p RoutingProfile) checkRoles(add func(string, ...any)) {
 			add("%s.multiple is set on a template profile: a template role takes one "+
 				"person, so remove multiple or the template", field)
 		}
+		if len(r.Tabs) > 0 && p.TemplateID != "" {
+			add("%s.tabs is set on a template profile: the template places the tabs, so "+
+				"remove tabs", field)
+		}
+		for j, tab := range r.Tabs {
+			checkTab(fmt.Sprintf("%s.tabs[%d]", field, j), tab, add)
+		}
 	}
 	for i, c := range p.CarbonCopies {
 		field := fmt.Sprintf("carbon_copies[%d]", i)
@@ -290,6 +336,21 @@ func (p RoutingProfile) checkRoles(add func(string, ...any)) {
 		if c.Role != "" {
 			checkRole(field, c.Role)
 		}
+	}
+}
+
+func checkTab(field string, tab RoutingTab, add func(string, ...any)) {
+	if !slices.Contains(RoutingTabTypes, tab.Type) {
+		add("%s.type %q is unknown: use one of %s", field, tab.Type,
+			strings.Join(RoutingTabTypes, ", "))
+	}
+	if strings.TrimSpace(tab.AnchorString) == "" {
+		add("%s.anchor_string is empty: give the text in the documents to place the tab at",
+			field)
+	}
+	if tab.AnchorUnits != "" && !slices.Contains(anchorUnits, tab.AnchorUnits) {
+		add("%s.anchor_units %q is unknown: use pixels, inches, mms or cms", field,
+			tab.AnchorUnits)
 	}
 }
 

@@ -89,6 +89,24 @@ func TestRoutingProfileLoadErrors(t *testing.T) {
 					"multiple": true}}
 			},
 			want: []string{"signers[0].multiple is set on a template profile"}},
+		{name: "tabs on a template role",
+			edit: func(p map[string]any) {
+				p["signers"] = []any{map[string]any{"role": "Client", "routing_order": 1,
+					"tabs": []any{map[string]any{"type": "sign_here",
+						"anchor_string": "/c/"}}}}
+			},
+			want: []string{"signers[0].tabs is set on a template profile"}},
+		{name: "bad tabs",
+			edit: func(p map[string]any) {
+				delete(p, "template_id")
+				p["carbon_copies"] = []any{}
+				p["signers"] = []any{map[string]any{"role": "Client", "routing_order": 1,
+					"tabs": []any{map[string]any{"type": "signature", "anchor_string": " ",
+						"anchor_units": "points"}}}}
+			},
+			want: []string{"signers[0].tabs[0].type \"signature\" is unknown: use one of " +
+				"sign_here, date_signed", "signers[0].tabs[0].anchor_string is empty",
+				"signers[0].tabs[0].anchor_units \"points\" is unknown"}},
 		{name: "copy with email only",
 			edit: func(p map[string]any) {
 				p["carbon_copies"] = []any{map[string]any{"role": "Records",

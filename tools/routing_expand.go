@@ -17,7 +17,8 @@ type givenRecipient struct {
 
 // expandRecipients turns the matter's parties and the caller's signers and carbon copies
 // into the recipients of a documents envelope, in the profile's role order. Signers come
-// first, then copies, and each gets its role's routing order.
+// first, then copies, and each gets its role's routing order. A signer without tabs gets
+// the role's tabs.
 func expandRecipients(in *createEnvelopeInput, p policy.RoutingProfile) *ToolError {
 	signers, missing, terr := expandSigners(in, p)
 	if terr != nil {
@@ -79,10 +80,24 @@ func expandSigners(in *createEnvelopeInput, p policy.RoutingProfile) ([]recipien
 				return nil, nil, terr
 			}
 			g.r.RoutingOrder = order
+			if len(g.r.Tabs) == 0 {
+				g.r.Tabs = profileTabs(role.Tabs)
+			}
 			out = append(out, g.r)
 		}
 	}
 	return out, missing, nil
+}
+
+// profileTabs returns a profile role's anchor tabs as create_envelope's tab input.
+func profileTabs(tabs []policy.RoutingTab) []tabInput {
+	var out []tabInput
+	for _, t := range tabs {
+		out = append(out, tabInput{Type: t.Type, Label: t.Label, AnchorString: t.AnchorString,
+			AnchorXOffset: t.AnchorXOffset, AnchorYOffset: t.AnchorYOffset,
+			AnchorUnits: t.AnchorUnits})
+	}
+	return out
 }
 
 // checkFilledOnce rejects a role that an explicit recipient fills when the matter's parties

@@ -345,3 +345,43 @@ func TestExpandRoutingWithoutProfileUnchanged(t *testing.T) {
 			in.routing, in.EmailSubject, in.CustomFields)
 	}
 }
+
+func TestExpandRoutingProfileTabs(t *testing.T) {
+	profile := sequentialProfile
+	profile.Signers = []policy.RoutingRole{
+		{Role: "Client", RoutingOrder: 1, Tabs: []policy.RoutingTab{
+			{Type: "sign_here", AnchorString: "/client-sign/", AnchorYOffset: -10},
+			{Type: "date_signed", AnchorString: "/client-date/", AnchorUnits: "mms"}}},
+		{Role: "Partner", RoutingOrder: 2, Tabs: []policy.RoutingTab{
+			{Type: "sign_here", AnchorString: "/partner-sign/"}}}}
+	d := routingDeps(t, profile)
+	in := routedInput("sequential", map[string]partyList{"Client": {party("Cleo Client")}})
+	in.Signers = []recipientInput{{Name: "Pat Partner", Email: "pat@example-law.test",
+		Role: "Partner", Tabs: []tabInput{{Type: "initial_here", AnchorString: "/pi/"}}}}
+	if terr := validateRoutedCreate(d, in); terr != nil {
+		t.Fatalf("validateRoutedCreate failed: %s", terr.json())
+	}
+	def := recipients(in)
+	client := def.Signers[0].Tabs
+	if len(client.SignHereTabs) != 1 || client.SignHereTabs[0].AnchorString != "/client-sign/" {
+		t.Errorf("client sign_here tabs = %+v, want one at /client-sign/", client.SignHereTabs)
+	}
+	if client.SignHereTabs[0].AnchorYOffset != "-10" {
+		t.Errorf("client sign_here y offset = %q, want -10", client.SignHereTabs[0].AnchorYOffset)
+	}
+	if len(client.DateSignedTabs) != 1 || client.DateSignedTabs[0].AnchorUnits != "mms" {
+		t.Errorf("client date_signed tabs = %+v, want one in mms", client.DateSignedTabs)
+	}
+	partner := def.Signers[1].Tabs
+	if len(partner.SignHereTabs) != 0 || len(partner.InitialHereTabs) != 1 {
+		t.Errorf("partner tabs = %+v, want only the caller's initial_here tab", partner)
+	}
+}
+
+func TestRoutingTabTypesMatchCreate(t *testing.T) {
+	got := slices.Sorted(slices.Values(policy.RoutingTabTypes))
+	want := slices.Sorted(slices.Values(creatableTabNames))
+	if !slices.Equal(got, want) {
+		t.Errorf("policy.RoutingTabTypes = %v, want create_envelope's tab types %v", got, want)
+	}
+}
