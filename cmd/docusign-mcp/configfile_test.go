@@ -164,3 +164,26 @@ func TestExampleConfigFile(t *testing.T) {
 		t.Errorf("data dir = %s, want the example's", cfg.DataDir)
 	}
 }
+
+func TestConfigFileRepeatableFlag(t *testing.T) {
+	path := writeConfig(t, `{"downstream-url": ["https://a.example/hook", "https://b.example/hook"]}`)
+	vars := with(realAccountVars(), "DOCUSIGN_MCP_DOWNSTREAM_HMAC_KEY", "downstream-secret")
+	env, _, _ := testEnv(vars)
+	cfg, problems, err := parseServeConfig([]string{"--config", path}, env)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("parseServeConfig = %v, %q; want no error or problem", err, problems)
+	}
+	got := strings.Join(cfg.Pipeline.DownstreamURLs, " ")
+	if got != "https://a.example/hook https://b.example/hook" {
+		t.Errorf("downstream URLs = %q, want both URLs of the file's array", got)
+	}
+
+	env, _, _ = testEnv(with(vars, "DOCUSIGN_MCP_DOWNSTREAM_URLS", "https://env.example/hook"))
+	cfg, _, err = parseServeConfig([]string{"--config", path}, env)
+	if err != nil {
+		t.Fatalf("parseServeConfig: %v", err)
+	}
+	if got := strings.Join(cfg.Pipeline.DownstreamURLs, " "); got != "https://env.example/hook" {
+		t.Errorf("downstream URLs = %q, want the variable's, which wins over the file", got)
+	}
+}
