@@ -119,7 +119,8 @@ func TestObserveCall(t *testing.T) {
 	for _, line := range []string{
 		`docusign_mcp_docusign_calls_total{operation="Envelopes:get",status="200"} 1`,
 		`docusign_mcp_docusign_calls_total{operation="OAuth:token",status="400"} 1`,
-		`docusign_mcp_docusign_errors_total{operation="OAuth:token",error_code="consent_required"} 1`,
+		`docusign_mcp_docusign_errors_total{operation="OAuth:token",` +
+			`error_code="consent_required"} 1`,
 		`docusign_mcp_docusign_calls_by_principal_total{principal="partner"} 1`,
 		`docusign_mcp_docusign_calls_by_principal_total{principal="none"} 1`,
 	} {
@@ -187,7 +188,8 @@ func TestToolOutcome(t *testing.T) {
 
 func TestComponentRegistration(t *testing.T) {
 	s := NewServer("v", time.Now())
-	if !s.RegisterWebhookStats(func() WebhookStats { return WebhookStats{Accepted: 2, Rejected: 1} }) {
+	stats := func() WebhookStats { return WebhookStats{Accepted: 2, Rejected: 1} }
+	if !s.RegisterWebhookStats(stats) {
 		t.Fatal("first RegisterWebhookStats returned false")
 	}
 	if s.RegisterWebhookStats(func() WebhookStats { return WebhookStats{} }) {

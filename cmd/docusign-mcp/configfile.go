@@ -31,13 +31,16 @@ var envInUsage = regexp.MustCompile(`\(env ([A-Z][A-Z0-9_]*)\)`)
 // secretKeys are configuration keys that name secrets, with where each secret belongs.
 // A configuration file is often copied, committed or shown, so it must not contain them.
 var secretKeys = map[string]string{
-	"store-key":            "set DOCUSIGN_MCP_STORE_KEY, or name a key file with store-key-file",
-	"secrets-key":          "set DOCUSIGN_MCP_SECRETS_KEY, or name a key file with secrets-key-file",
-	"private-key":          "name the PEM file with private-key-file, or import it into the secret file",
+	"store-key": "set DOCUSIGN_MCP_STORE_KEY, or name a key file with store-key-file",
+	"secrets-key": "set DOCUSIGN_MCP_SECRETS_KEY, or name a key file with " +
+		"secrets-key-file",
+	"private-key": "name the PEM file with private-key-file, or import it into the " +
+		"secret file",
 	"bridge-authorization": "set DOCUSIGN_MCP_BRIDGE_AUTHORIZATION",
 	"metrics-token":        "set " + metricsTokenEnv,
-	"connect-hmac-keys":    "set DOCUSIGN_CONNECT_HMAC_KEYS, or import the keys into the secret file",
-	"downstream-hmac-key":  "set DOCUSIGN_MCP_DOWNSTREAM_HMAC_KEY",
+	"connect-hmac-keys": "set DOCUSIGN_CONNECT_HMAC_KEYS, or import the keys into the " +
+		"secret file",
+	"downstream-hmac-key": "set DOCUSIGN_MCP_DOWNSTREAM_HMAC_KEY",
 }
 
 // secretWords mark a key as a secret when it is not a flag and not in secretKeys.

@@ -166,7 +166,8 @@ func TestExampleConfigFile(t *testing.T) {
 }
 
 func TestConfigFileRepeatableFlag(t *testing.T) {
-	path := writeConfig(t, `{"downstream-url": ["https://a.example/hook", "https://b.example/hook"]}`)
+	path := writeConfig(t,
+		`{"downstream-url": ["https://a.example/hook", "https://b.example/hook"]}`)
 	vars := with(realAccountVars(), "DOCUSIGN_MCP_DOWNSTREAM_HMAC_KEY", "downstream-secret")
 	env, _, _ := testEnv(vars)
 	cfg, problems, err := parseServeConfig([]string{"--config", path}, env)

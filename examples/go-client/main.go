@@ -69,7 +69,8 @@ func run(ctx context.Context, serverPath string) error {
 	if err := signAll(ctx, srv.simURL, envelopeID); err != nil {
 		return err
 	}
-	if err := waitForCompletion(ctx, c, envelopeID, hasTool(tools, "wait_for_envelope")); err != nil {
+	canWait := hasTool(tools, "wait_for_envelope")
+	if err := waitForCompletion(ctx, c, envelopeID, canWait); err != nil {
 		return err
 	}
 	return download(ctx, c, envelopeID)
