@@ -74,11 +74,17 @@ func checkDocusign(ctx context.Context, r *checkReport, cfg serveConfig, keys se
 		r.skip("account", "userinfo failed, so Accounts:get was not called")
 		return
 	}
-	if !checkUserInfo(r, info, dsCfg.AccountID) {
+	checkAccount(ctx, r, client, info, dsCfg.AccountID)
+}
+
+// checkAccount prints the userinfo line and, when it found a usable account, the line of
+// one Accounts:get call on it.
+func checkAccount(ctx context.Context, r *checkReport, client *docusign.Client,
+	info *docusign.UserInfo, wanted string) {
+	if !checkUserInfo(r, info, wanted) {
 		r.skip("account", "no usable account, so Accounts:get was not called")
 		return
 	}
-
 	account, _, err := client.Accounts.Get(ctx)
 	if err != nil {
 		r.fail("account", callProblem("Accounts:get", err))
