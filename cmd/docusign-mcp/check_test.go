@@ -241,3 +241,16 @@ func TestCheckConnectKeys(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckExamplePolicy(t *testing.T) {
+	f := newCheckFixture(t)
+	path := filepath.Join("..", "..", "examples", "policy-legal-team.json")
+	code, out, stderr := f.run(t, "--policy", path)
+	if code != exitOK {
+		t.Fatalf("check with %s exited with %d\nstdout:\n%s\nstderr:\n%s", path, code, out,
+			stderr)
+	}
+	if line := checkLine(out, statusOK, "policy"); !strings.Contains(line, "3 principals") {
+		t.Errorf("policy line = %q, want the example's three principals\n%s", line, out)
+	}
+}
