@@ -8,8 +8,8 @@ import (
 )
 
 // checkNextKey checks the second RSA key of a key rotation on its own: the file, then a
-// token request signed with it alone, so that a key Docusign does not know yet fails here
-// and not on the day the current key is retired. It prints fingerprints, never keys.
+// token request signed with it alone. A key that Docusign does not know yet thus fails
+// here, not on the day the current key is retired. It prints fingerprints, never keys.
 func checkNextKey(ctx context.Context, r *checkReport, cfg serveConfig, keys secrets,
 	dsCfg docusign.Config) {
 	path := cfg.Consent.NextKeyFile
