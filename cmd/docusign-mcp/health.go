@@ -20,7 +20,7 @@ import (
 const (
 	tokenFresh = 50 * time.Minute
 	// probeInterval bounds the probes that /readyz sends when no recent token request
-	// tells it the state: at most one Accounts:get per interval, whatever the scrape rate.
+	// shows the state: at most one Accounts:get per interval, whatever the scrape rate.
 	probeInterval = 5 * time.Minute
 	// failedProbeInterval is the shorter wait after a failure, so that readiness returns
 	// soon after consent is granted or the key fixed.
