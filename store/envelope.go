@@ -74,7 +74,8 @@ func IsFinalStatus(status string) bool {
 // NextEnvelopeState returns the state to keep when next is observed while cur is stored (found
 // false means nothing is stored), and whether next replaced cur. A state never moves back
 // along the lifecycle, a final state never changes to another status, and an observation
-// older than the stored one of the same rank is ignored.
+// older than the stored one of the same rank is ignored, unless it has the same status and
+// brings a snapshot where the stored state has none.
 func NextEnvelopeState(cur EnvelopeState, found bool, next EnvelopeState) (EnvelopeState,
 	bool) {
 	if !found {
@@ -91,6 +92,12 @@ func NextEnvelopeState(cur EnvelopeState, found bool, next EnvelopeState) (Envel
 	}
 	sameRank := nextStatus == curStatus || (curKnown && nextKnown && nextRank == curRank)
 	if sameRank && next.ObservedAt.Before(cur.ObservedAt) {
+		// An older view of the same status still fills a state stored without one, such
+		// as create_envelope's, so that status calls need no Docusign read. The older
+		// time is kept, so the state ages from the view's observation.
+		if nextStatus == curStatus && len(cur.Snapshot) == 0 && len(next.Snapshot) > 0 {
+			return next, true
+		}
 		return cur, false
 	}
 	if len(next.Snapshot) == 0 && nextStatus == curStatus && IsFinalStatus(curStatus) {
