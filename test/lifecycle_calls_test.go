@@ -1,0 +1,154 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
+)
+
+// lifecycleHMACKey is the Connect key that the simulator signs with and serve checks.
+const lifecycleHMACKey = "lifecycle-connect-key"
+
+// TestLifecycleDocusignCalls follows one envelope from create_envelope to its archive with
+// Connect on, and counts the Docusign calls the simulator served by operation. Status calls
+// while Connect delivers must cost nothing, and the archive one download per artifact.
+func TestLifecycleDocusignCalls(t *testing.T) {
+	sim, env := startSimInProcess(t)
+	env = append(env, "DOCUSIGN_CONNECT_HMAC_KEYS="+lifecycleHMACKey)
+	p := startLifecycleServe(t, env)
+	connectEndpoint := connectURL(t, p)
+	err := sim.SetConnect(docusigntest.ConnectConfig{URL: connectEndpoint,
+		HMACKeys: []string{lifecycleHMACKey}, IncludeData: []string{"recipients"}})
+	if err != nil {
+		t.Fatalf("configure the simulator's Connect: %v", err)
+	}
+	c := connectHTTP(t, strings.TrimSuffix(connectEndpoint, "/connect")+"/mcp")
+
+	res, err := c.CallTool(t.Context(), toolRequest("create_envelope", createEnvelopeArgs(t)))
+	if err != nil {
+		t.Fatalf("create_envelope: %v", err)
+	}
+	envelopeID, _ := toolOutput(t, res)["envelope_id"].(string)
+	// NOTE: the state that create_envelope stores has no recipients, so a status call
+	// before the first Connect message would read the envelope once from Docusign.
+	waitForCondition(t, "the first Connect message is acknowledged", func() bool {
+		return acknowledged(sim, envelopeID)
+	})
+	callStatus(t, c, envelopeID, 20)
+	if err := sim.SignAll(envelopeID); err != nil {
+		t.Fatalf("sign envelope %s in the simulator: %v", envelopeID, err)
+	}
+	p.waitForLogMessage(t, "envelope archived")
+	waitForCondition(t, "the envelope's status is completed", func() bool {
+		return statusOf(t, c, envelopeID) == "completed"
+	})
+	callStatus(t, c, envelopeID, 20)
+
+	// The status calls were all answered from the Connect messages' envelope summaries.
+	want := map[string]int{
+		"OAuth:token":                 1,
+		"OAuth:userinfo":              1,
+		"Envelopes:create":            1,
+		"EnvelopeDocuments:list":      1,
+		"EnvelopeDocuments:get":       2, // combined and certificate
+		"Envelopes:get":               0,
+		"EnvelopeRecipients:list":     0,
+		"Envelopes:listStatusChanges": 0,
+	}
+	checkCalls(t, sim.Calls(), want)
+	if got := len(sim.ConnectDeliveries()); got == 0 {
+		t.Errorf("the simulator made no Connect deliveries, want at least the completion")
+	}
+}
+
+// TestStatusCallsOnFreshEnvelope calls get_envelope_status 1,000 times on an envelope
+// created outside serve, so nothing is stored about it: at most one Docusign read.
+func TestStatusCallsOnFreshEnvelope(t *testing.T) {
+	sim, env := startSimInProcess(t)
+	envelopeID := createSentEnvelope(t, sim)
+	p := startLifecycleServe(t, env)
+	c := connectHTTP(t, p.waitForLogField(t, "serving MCP over streamable HTTP", "url"))
+	before := sim.Calls()["Envelopes:get"]
+	callStatus(t, c, envelopeID, 1000)
+	if got := sim.Calls()["Envelopes:get"] - before; got > 1 {
+		t.Errorf("1,000 status calls made %d Envelopes:get calls, want at most 1", got)
+	}
+}
+
+// startLifecycleServe starts 'serve --http' like startServe, with the stuck check off so
+// that its listStatusChanges call does not count.
+func startLifecycleServe(t *testing.T, env []string) *process {
+	t.Helper()
+	trackSources(t)
+	cmd := exec.Command(binaryPath, "serve", "--http", "127.0.0.1:0", "--no-auth",
+		"--log-format", "json", "--stuck-check-every", "0")
+	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
+	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start serve: %v", err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// callStatus calls get_envelope_status n times, failing on the first failed call.
+func callStatus(t *testing.T, c *client.Client, envelopeID string, n int) {
+	t.Helper()
+	for i := range n {
+		res, err := c.CallTool(t.Context(), toolRequest("get_envelope_status",
+			map[string]any{"envelope_id": envelopeID}))
+		if err != nil {
+			t.Fatalf("get_envelope_status call %d: %v", i+1, err)
+		}
+		if res.IsError {
+			t.Fatalf("get_envelope_status call %d failed: %v", i+1, res.Content)
+		}
+	}
+}
+
+// statusOf returns the envelope status that get_envelope_status reports.
+func statusOf(t *testing.T, c *client.Client, envelopeID string) string {
+	t.Helper()
+	res, err := c.CallTool(t.Context(), toolRequest("get_envelope_status",
+		map[string]any{"envelope_id": envelopeID}))
+	if err != nil {
+		t.Fatalf("get_envelope_status: %v", err)
+	}
+	status, _ := toolOutput(t, res)["status"].(string)
+	return status
+}
+
+// acknowledged reports whether serve acknowledged a Connect message about envelopeID.
+func acknowledged(sim *docusigntest.Server, envelopeID string) bool {
+	for _, d := range sim.ConnectDeliveries() {
+		if d.EnvelopeID == envelopeID && d.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCalls compares the simulator's call counts with want, one error per operation.
+func checkCalls(t *testing.T, got, want map[string]int) {
+	t.Helper()
+	for op, n := range want {
+		if got[op] != n {
+			t.Errorf("simulator served %d %s calls, want %d; all calls: %v", got[op], op, n, got)
+		}
+	}
+	for op, n := range got {
+		if _, listed := want[op]; !listed && n > 0 {
+			t.Errorf("simulator served %d %s calls, want none; all calls: %v", n, op, got)
+		}
+	}
+}
