@@ -4,10 +4,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 
+	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 )
 
@@ -151,4 +154,84 @@ func checkCalls(t *testing.T, got, want map[string]int) {
 			t.Errorf("simulator served %d %s calls, want none; all calls: %v", n, op, got)
 		}
 	}
+}
+
+// TestTokenRequestsAtExpiry sends 200 concurrent calls once the access token has passed its
+// renewal time or its expiry: each case costs exactly one token request.
+func TestTokenRequestsAtExpiry(t *testing.T) {
+	tests := []struct {
+		name    string
+		advance time.Duration
+	}{
+		{name: "past renewal", advance: 56 * time.Minute},
+		{name: "past expiry", advance: time.Hour + time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+			sim := docusigntest.NewServer(docusigntest.Options{Clock: clock.Now,
+				BurstLimit: 10_000, HourlyLimit: 100_000})
+			t.Cleanup(sim.Close)
+			c := newClockedSimClient(t, sim, clock.Now)
+			if _, _, err := c.Accounts.Get(t.Context()); err != nil {
+				t.Fatalf("first call: %v", err)
+			}
+			clock.Add(tt.advance)
+			var wg sync.WaitGroup
+			errs := make(chan error, 200)
+			for range 200 {
+				wg.Go(func() {
+					if _, _, err := c.Accounts.Get(t.Context()); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("call after %s: %v", tt.advance, err)
+			}
+			waitForCondition(t, "the token renewal finished", func() bool {
+				return sim.Calls()["OAuth:token"] >= 2
+			})
+			if got := sim.Calls()["OAuth:token"]; got != 2 {
+				t.Errorf("OAuth:token calls = %d, want 2: the first token and one renewal "+
+					"for 200 calls", got)
+			}
+		})
+	}
+}
+
+// fakeClock is a clock that tests move forward, shared by a simulator and a client.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock forward by d.
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedSimClient returns a client of sim whose clock is now.
+func newClockedSimClient(t *testing.T, sim *docusigntest.Server,
+	now func() time.Time) *docusign.Client {
+	t.Helper()
+	creds := sim.Credentials()
+	c, err := docusign.NewClient(docusign.Config{IntegrationKey: creds.IntegrationKey,
+		UserID: creds.UserID, PrivateKeyPEM: creds.PrivateKeyPEM, AuthServer: creds.AuthServer,
+		AccountID: creds.AccountID, Clock: now})
+	if err != nil {
+		t.Fatalf("new Docusign client: %v", err)
+	}
+	return c
 }
