@@ -89,14 +89,14 @@ type consentHalt struct {
 	pending []alert.Alert
 }
 
-// configureConsent reads the next key file and sets the halt policy and callbacks on
-// dsCfg. In simulator mode the next key file is ignored.
-func (a *app) configureConsent(dsCfg *docusign.Config, cfg consentConfig, simulator bool) error {
-	if cfg.NextKeyFile != "" && !simulator {
-		pemBytes, problem := readPrivateKey(cfg.NextKeyFile)
-		if problem != "" {
-			return fmt.Errorf("DOCUSIGN_PRIVATE_KEY_NEXT_FILE (--private-key-next-file) %s",
-				problem)
+// configureConsent loads the next key and sets the halt policy and callbacks on dsCfg.
+// In simulator mode no next key is loaded.
+func (a *app) configureConsent(dsCfg *docusign.Config, serve serveConfig) error {
+	cfg := serve.Consent
+	if !serve.Simulator {
+		pemBytes, err := loadNextKey(serve)
+		if err != nil {
+			return err
 		}
 		dsCfg.NextPrivateKeyPEM = pemBytes
 	}
@@ -105,6 +105,39 @@ func (a *app) configureConsent(dsCfg *docusign.Config, cfg consentConfig, simula
 	dsCfg.OnHalt = a.halt.onHalt
 	dsCfg.OnResume = a.halt.onResume
 	return nil
+}
+
+// secretNextPrivateKey is the secret file entry of the integration key's second RSA key.
+const secretNextPrivateKey = "docusign-private-key-next"
+
+// loadNextKey reads the next key from DOCUSIGN_PRIVATE_KEY_NEXT_FILE, else from the secret
+// file's docusign-private-key-next entry when there is one. It returns nil for no next key.
+func loadNextKey(serve serveConfig) ([]byte, error) {
+	if path := serve.Consent.NextKeyFile; path != "" {
+		pemBytes, problem := readPrivateKey(path)
+		if problem != "" {
+			return nil, fmt.Errorf("DOCUSIGN_PRIVATE_KEY_NEXT_FILE (--private-key-next-file) %s",
+				problem)
+		}
+		return pemBytes, nil
+	}
+	if serve.SecretsFile == "" {
+		return nil, nil
+	}
+	f, _, problem := openSecretFile(serve.SecretsFile, serve.SecretsKeyFile,
+		serve.SecretsKeyHex)
+	if problem != "" {
+		return nil, errors.New(problem)
+	}
+	value, ok := f.Get(secretNextPrivateKey)
+	if !ok {
+		return nil, nil
+	}
+	pemBytes, problem := checkPrivateKey(value, "secret "+secretNextPrivateKey)
+	if problem != "" {
+		return nil, errors.New(problem)
+	}
+	return pemBytes, nil
 }
 
 // onHalt raises the consent_revoked alert on its own goroutine, because the client waits

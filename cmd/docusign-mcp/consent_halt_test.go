@@ -218,3 +218,75 @@ func TestResumeWithoutOwner(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadNextKey(t *testing.T) {
+	dir, pemPath, secretsKeyPath, _ := secretFixture(t)
+	pemBytes, err := os.ReadFile(pemPath)
+	if err != nil {
+		t.Fatalf("read PEM: %v", err)
+	}
+	key, problem := readStoreKey(secretsKeyPath)
+	if problem != "" {
+		t.Fatalf("read secrets key: %s", problem)
+	}
+	withEntry := filepath.Join(dir, "with.enc")
+	withoutEntry := filepath.Join(dir, "without.enc")
+	for path, entries := range map[string]map[string][]byte{
+		withEntry:    {secretNextPrivateKey: pemBytes},
+		withoutEntry: {store.SecretPrivateKey: pemBytes},
+	} {
+		f, err := store.OpenSecrets(path, key)
+		if err != nil {
+			t.Fatalf("OpenSecrets: %v", err)
+		}
+		for name, value := range entries {
+			if err := f.Set(name, value); err != nil {
+				t.Fatalf("Set %s: %v", name, err)
+			}
+		}
+		if err := f.Save(); err != nil {
+			t.Fatalf("Save: %v", err)
+		}
+	}
+	notKey := filepath.Join(dir, "not-a-key.pem")
+	if err := os.WriteFile(notKey, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatalf("write %s: %v", notKey, err)
+	}
+	tests := []struct {
+		name        string
+		cfg         serveConfig
+		wantKey     bool
+		wantProblem string
+	}{
+		{name: "none"},
+		{name: "file", cfg: serveConfig{Consent: consentConfig{NextKeyFile: pemPath}},
+			wantKey: true},
+		{name: "invalid file", cfg: serveConfig{Consent: consentConfig{NextKeyFile: notKey}},
+			wantProblem: "DOCUSIGN_PRIVATE_KEY_NEXT_FILE"},
+		{name: "secret file entry", cfg: serveConfig{SecretsFile: withEntry,
+			SecretsKeyFile: secretsKeyPath}, wantKey: true},
+		{name: "secret file without entry", cfg: serveConfig{SecretsFile: withoutEntry,
+			SecretsKeyFile: secretsKeyPath}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := loadNextKey(tt.cfg)
+			if tt.wantProblem != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantProblem) {
+					t.Errorf("loadNextKey error = %v, want one containing %q", err,
+						tt.wantProblem)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("loadNextKey: %v", err)
+			}
+			if (got != nil) != tt.wantKey {
+				t.Errorf("loadNextKey returned a key: %v, want %v", got != nil, tt.wantKey)
+			}
+			if got != nil && string(got) != string(pemBytes) {
+				t.Errorf("loadNextKey returned other bytes than the key")
+			}
+		})
+	}
+}
