@@ -138,8 +138,8 @@ func orDefault(value, fallback time.Duration) time.Duration {
 
 // fromSnapshot returns the stored output with source cache and its age.
 func fromSnapshot(cached store.EnvelopeState, now time.Time) (envelopeStatusOutput, bool) {
-	var out envelopeStatusOutput
-	if err := json.Unmarshal(cached.Snapshot, &out); err != nil {
+	out, ok := decodeSnapshot(cached.Snapshot)
+	if !ok {
 		return envelopeStatusOutput{}, false
 	}
 	out.Source = statusSourceCache

@@ -176,7 +176,7 @@ func TestReadOnlyInventory(t *testing.T) {
 	}
 	want := []string{"preview_envelope", "get_envelope_status", "list_envelopes",
 		"list_envelope_documents", "download_document", "list_templates", "get_template",
-		"list_routing_profiles"}
+		"list_routing_profiles", "wait_for_envelope"}
 	if !slices.Equal(names, want) {
 		t.Errorf("read-only tools = %v, want %v", names, want)
 	}

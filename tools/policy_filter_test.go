@@ -65,7 +65,7 @@ func TestPolicyToolFilterKeepsReadTools(t *testing.T) {
 	kept := PolicyToolFilter(readOnlyDecider(t))(context.Background(), tools)
 	want := map[string]bool{"get_envelope_status": true, "list_envelopes": true,
 		"list_envelope_documents": true, "list_templates": true, "get_template": true,
-		"preview_envelope": true, "list_routing_profiles": true}
+		"wait_for_envelope": true, "preview_envelope": true, "list_routing_profiles": true}
 	if len(kept) != len(want) {
 		t.Errorf("filter kept %d tools, want %d", len(kept), len(want))
 	}

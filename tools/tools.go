@@ -81,6 +81,9 @@ type Deps struct {
 	Now func() time.Time
 
 	confirm *confirmer
+	// waits are the running wait_for_envelope calls by session, which Register ends when
+	// their session closes.
+	waits *waitSessions
 }
 
 // toolSpec defines one tool. In is its input type and Out its structured output type, and
@@ -94,6 +97,9 @@ type toolSpec[In, Out any] struct {
 	// write marks a call that changes Docusign state. It runs on a context that the client's
 	// cancellation does not stop, so a cancel cannot abandon a request Docusign may apply.
 	write bool
+	// selfTimed marks a tool that bounds its own run time, such as a wait, so the call budget
+	// does not cut it short.
+	selfTimed bool
 	// validate checks the decoded input. Nil means decoding is the only check.
 	validate func(in *In) *ToolError
 	// envelopeID returns the envelope the call acts on, for the policy request and logs.
@@ -132,11 +138,21 @@ var inventory = []struct {
 	{build: newListTemplates},
 	{build: newGetTemplate},
 	{build: newListRoutingProfiles},
+	{build: newWaitForEnvelope},
 }
 
 // Tools returns the tools bound to deps, in a fixed order: all of the inventory, or those
 // that do not change Docusign state when deps.Options.ReadOnly is set.
 func Tools(deps Deps) ([]server.ServerTool, error) {
+	d, err := prepare(deps)
+	if err != nil {
+		return nil, err
+	}
+	return buildTools(d)
+}
+
+// prepare checks deps and fills in the defaults and the state that the tools share.
+func prepare(deps Deps) (*Deps, error) {
 	if err := checkOptions(deps.Options); err != nil {
 		return nil, err
 	}
@@ -146,9 +162,14 @@ func Tools(deps Deps) ([]server.ServerTool, error) {
 		return nil, err
 	}
 	d.confirm = confirm
+	d.waits = &waitSessions{}
 	if d.Approval == nil {
 		d.Approval = scopeApproval{decider: deps.Policy}
 	}
+	return d, nil
+}
+
+func buildTools(d *Deps) ([]server.ServerTool, error) {
 	tools := make([]server.ServerTool, 0, len(inventory))
 	for _, entry := range inventory {
 		if entry.changesDocusign && d.Options.ReadOnly {
@@ -163,17 +184,23 @@ func Tools(deps Deps) ([]server.ServerTool, error) {
 	return tools, nil
 }
 
-// Register adds the tools and the document resource template to s. Do not add
+// Register adds the tools, the document resource template and the envelope resource template
+// to s, and declares resource subscriptions when deps.Envelopes reports changes. Do not add
 // server.WithInputSchemaValidation to s: it would reject bad input before the tools do, with
 // messages that name no field and no fix.
 func Register(s *server.MCPServer, deps Deps) error {
-	tools, err := Tools(deps)
+	d, err := prepare(deps)
+	if err != nil {
+		return err
+	}
+	tools, err := buildTools(d)
 	if err != nil {
 		return err
 	}
 	s.AddTools(tools...)
 	s.AddResourceTemplates(DocumentResourceTemplate(deps))
 	s.AddResources(RoutingProfilesResource(deps))
+	registerEnvelopeResource(s, d)
 	return nil
 }
 
@@ -290,9 +317,12 @@ func (spec toolSpec[In, Out]) act(ctx context.Context, d *Deps, in *In) (*mcp.Ca
 	var extra []mcp.Content
 	var terr *ToolError
 	ctx, spent := withSpendNote(ctx)
-	if spec.write {
+	switch {
+	case spec.write:
 		out, extra, terr = spec.runWrite(ctx, d, in)
-	} else {
+	case spec.selfTimed:
+		out, extra, terr = spec.run(ctx, in)
+	default:
 		readCtx, cancel := context.WithTimeout(ctx, d.callBudget())
 		out, extra, terr = spec.run(readCtx, in)
 		cancel()
