@@ -54,9 +54,10 @@ type stormDelivery struct {
 
 // TestWebhookStorm sends 10,000 Connect deliveries in shuffled order to the real receiver:
 // every event of 400 envelopes, copies and redeliveries of them, and deliveries without a
-// signature, signed with an unknown key or changed after signing. Every bad delivery gets
-// 401, every good one 200, each event is applied and audited once, and each envelope ends
-// in the status of its newest event. STORM_SEED replays an order.
+// signature, signed with an unknown key or changed after signing. Some copies use the
+// legacy XML format. Every bad delivery gets 401, every good one 200, each event is applied
+// and audited once, and each envelope ends in the status of its newest event. STORM_SEED
+// replays an order.
 func TestWebhookStorm(t *testing.T) {
 	seed := stormSeed(t)
 	rng := mathrand.New(mathrand.NewPCG(seed, seed^0x5bd1e995))
@@ -150,6 +151,12 @@ func stormPlan(t *testing.T, rng *mathrand.Rand, events []*stormEvent) []stormDe
 	}
 	for len(out) < stormDeliveries {
 		ev := events[rng.IntN(len(events))]
+		if ev.status != "" && ev.recipientID == "" && rng.IntN(5) == 0 {
+			// The same event in the legacy XML format, as a second Connect configuration
+			// of the account would send it: a duplicate of the JSON message.
+			out = append(out, xmlDelivery(ev))
+			continue
+		}
 		retries := 0
 		if rng.IntN(2) == 0 {
 			// A redelivery: Docusign raises retryCount, so the body and its hash differ.
@@ -215,6 +222,26 @@ func signedDelivery(t *testing.T, ev *stormEvent, retries int, key string) storm
 	headers.Set("X-DocuSign-AccountId", stormAccount)
 	headers.Set("X-DocuSign-Signature-1", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	return stormDelivery{event: ev, body: body, headers: headers}
+}
+
+// xmlDelivery returns ev as a legacy DocuSignEnvelopeInformation message with its time in
+// UTC-7, signed with the receiver's key.
+func xmlDelivery(ev *stormEvent) stormDelivery {
+	zone := time.FixedZone("", -7*3600)
+	status := strings.ToUpper(ev.status[:1]) + ev.status[1:]
+	body := `<?xml version="1.0" encoding="utf-8"?>` +
+		`<DocuSignEnvelopeInformation xmlns="http://www.docusign.net/API/3.0">` +
+		`<EnvelopeStatus><TimeGenerated>` +
+		ev.generated.In(zone).Format("2006-01-02T15:04:05.0000000") + `</TimeGenerated>` +
+		`<EnvelopeID>` + ev.envelopeID + `</EnvelopeID><Status>` + status + `</Status>` +
+		`</EnvelopeStatus><TimeZoneOffset>-7</TimeZoneOffset></DocuSignEnvelopeInformation>`
+	mac := hmac.New(sha256.New, []byte(stormHMACKey))
+	mac.Write([]byte(body))
+	headers := http.Header{}
+	headers.Set("Content-Type", "text/xml; charset=utf-8")
+	headers.Set("X-Authorization-Digest", "HMACSHA256")
+	headers.Set("X-DocuSign-Signature-1", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	return stormDelivery{event: ev, body: []byte(body), headers: headers}
 }
 
 // newStormReceiver returns the Connect receiver on a new store with an audit log.
