@@ -109,6 +109,13 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 	}
 	a.audit = audit
 	dsCfg.Observer = tools.NewAuditObserver(audit, a.logger.With("component", "audit"))
+	if extra := cfg.callObserver; extra != nil {
+		audited := dsCfg.Observer
+		dsCfg.Observer = docusign.ObserverFunc(func(rec docusign.CallRecord) {
+			audited.ObserveCall(rec)
+			extra.ObserveCall(rec)
+		})
+	}
 	dsCfg.Logger = a.logger.With("component", "docusign")
 	a.ops.instrument(&dsCfg)
 	client, err := docusign.NewClient(dsCfg)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ys88io/docusign-mcp/docusign"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -73,6 +74,9 @@ type serveConfig struct {
 	Warnings []string
 	// ConformanceFixtures registers the MCP conformance suite's fixtures (hidden flag).
 	ConformanceFixtures bool
+	// callObserver, when set, also receives every Docusign CallRecord. The bench command
+	// sets it to time the Docusign calls of each tool call; serve leaves it nil.
+	callObserver docusign.Observer
 }
 
 // docusignConfig is the JWT Grant configuration of a real Docusign account.

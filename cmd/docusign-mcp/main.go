@@ -11,6 +11,7 @@
 //	check  check the configuration, key, consent, account, policy and data directory
 //	consent-url  print the consent URL of the integration key
 //	resume  ask serve to probe Docusign at once and end a halt after lost consent
+//	bench  measure overhead, throughput and memory against a bare mcp-go server
 //
 // Logs go to stderr, never stdout, because stdout is the stdio transport.
 package main
@@ -75,6 +76,8 @@ func runMain(ctx context.Context, args []string, env environment) int {
 		return exitStatus(env.stderr, runConsentURLCommand(ctx, args[1:], env))
 	case "resume":
 		return exitStatus(env.stderr, runResumeCommand(ctx, args[1:], env))
+	case "bench":
+		return exitStatus(env.stderr, runBenchCommand(ctx, args[1:], env))
 	case "help":
 		if len(args) > 1 && isCommand(args[1]) {
 			// 'help serve' prints what 'serve --help' prints.
@@ -133,7 +136,7 @@ func (e *usageError) Error() string {
 func isCommand(name string) bool {
 	switch name {
 	case "serve", "sim", "demo", "audit", "secrets", "token", "check", "consent-url",
-		"resume":
+		"resume", "bench":
 		return true
 	}
 	return false
@@ -153,6 +156,7 @@ Usage:
   docusign-mcp check [flags]   check configuration, key, consent, account, policy and store
   docusign-mcp consent-url     print the consent URL and how an administrator grants it
   docusign-mcp resume          ask serve to probe Docusign now and end a consent halt
+  docusign-mcp bench [flags]   measure overhead and throughput against bare mcp-go
   docusign-mcp --version       print the version (also -v)
 
 Run 'docusign-mcp COMMAND --help' or 'docusign-mcp help COMMAND' for the flags of a
