@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ys88io/docusign-mcp/docusign"
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 )
 
 // idempotencyField is the envelope custom field that carries create_envelope's key.
@@ -286,4 +287,48 @@ func simCalls(t *testing.T, simURL string) map[string]int {
 		t.Fatalf("decode /sim/calls: %v", err)
 	}
 	return calls
+}
+
+// TestCreateCrashBeforeDocusign kills the server with SIGKILL while the simulator holds a
+// create that it has not stored yet, so the kill closes the connection and nothing is
+// created. The restarted server finds no envelope for the pending key at start-up, and the
+// agent's repeated call creates exactly one.
+func TestCreateCrashBeforeDocusign(t *testing.T) {
+	sim, env := startSimInProcess(t)
+	ds := newSimClient(t, sim, docusign.RetryPolicy{}, nil)
+	sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope, Delay: heldResponse})
+
+	first := startServe(t, env)
+	c := connectHTTP(t, first.waitForLogField(t, "serving MCP over streamable HTTP", "url"))
+	args := createEnvelopeArgs(t)
+	args["idempotency_key"] = "crash-before-key-1"
+	go func() {
+		_, _ = c.CallTool(context.Background(), toolRequest("create_envelope", args))
+	}()
+	waitForCondition(t, "the simulator holds the create", func() bool {
+		return sim.Calls()[docusigntest.OpCreateEnvelope] > 0
+	})
+	killProcess(t, first)
+	sim.ClearFaults()
+
+	second := startServe(t, env)
+	done := second.waitForLogMessage(t, "idempotency reconciliation at start-up finished")
+	if adopted, _ := done["adopted"].(float64); adopted != 0 {
+		t.Errorf("start-up reconciliation adopted %v envelopes, want 0: nothing was created",
+			done["adopted"])
+	}
+	c2 := connectHTTP(t, second.waitForLogField(t, "serving MCP over streamable HTTP", "url"))
+	res, err := c2.CallTool(t.Context(), toolRequest("create_envelope", args))
+	if err != nil {
+		t.Fatalf("create_envelope after the restart: %v", err)
+	}
+	out := toolOutput(t, res)
+	got := envelopesWithKey(t, ds, "crash-before-key-1")
+	if len(got) != 1 {
+		t.Fatalf("simulator has %d envelopes with the key, want exactly 1", len(got))
+	}
+	if out["envelope_id"] != got[0] {
+		t.Errorf("envelope_id = %v, want the one envelope %s", out["envelope_id"], got[0])
+	}
+	auditVerify(t, second, env)
 }
