@@ -24,6 +24,9 @@ const (
 	statusOK   = "ok"
 	statusFail = "FAIL"
 	statusSkip = "skip"
+	// statusWarn marks a setting that works but is risky or incomplete. It does not fail
+	// the run.
+	statusWarn = "warn"
 )
 
 // checkReport prints check lines and counts the failures.
@@ -44,6 +47,7 @@ func (r *checkReport) line(status, name, detail string) {
 func (r *checkReport) ok(name, detail string)   { r.line(statusOK, name, detail) }
 func (r *checkReport) fail(name, detail string) { r.line(statusFail, name, detail) }
 func (r *checkReport) skip(name, detail string) { r.line(statusSkip, name, detail) }
+func (r *checkReport) warn(name, detail string) { r.line(statusWarn, name, detail) }
 
 // checkFailedError is the error of a check run with failed lines, which exits with status 1.
 type checkFailedError struct{ failed, total int }
@@ -90,6 +94,7 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 	for _, p := range problems {
 		r.fail("configuration", p)
 	}
+	checkWarnings(r, cfg)
 	keys, secretProblems := loadSecrets(cfg)
 	keysOK := checkKeyFiles(r, cfg, keys, secretProblems)
 	switch {
@@ -103,4 +108,17 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 	checkPolicy(r, cfg)
 	checkDataDir(r, cfg, keys, keysOK)
 	checkConnectKeys(r, cfg)
+}
+
+// checkWarnings prints what serve would log as warnings at start: ignored flags, key files
+// that other users can read, and a missing redirect URI.
+func checkWarnings(r *checkReport, cfg serveConfig) {
+	for _, w := range append(cfg.Warnings, keyFileWarnings(cfg)...) {
+		r.warn("configuration", w)
+	}
+	if !cfg.Simulator && cfg.Docusign.RedirectURI == "" && !isLocalAuthServer(cfg.Docusign) {
+		r.warn("redirect uri", "DOCUSIGN_REDIRECT_URI (--redirect-uri) is not set, so "+
+			"consent URLs lack the redirect_uri that Docusign requires: set it to a redirect "+
+			"URI registered for the integration key")
+	}
 }

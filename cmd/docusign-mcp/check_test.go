@@ -254,3 +254,22 @@ func TestCheckExamplePolicy(t *testing.T) {
 		t.Errorf("policy line = %q, want the example's three principals\n%s", line, out)
 	}
 }
+
+func TestCheckWarnings(t *testing.T) {
+	f := newCheckFixture(t)
+	if err := os.Chmod(f.vars["DOCUSIGN_PRIVATE_KEY_FILE"], 0o644); err != nil {
+		t.Fatalf("chmod: %v", err)
+	}
+	code, out, _ := f.run(t)
+	if code != exitOK {
+		t.Errorf("check exited with %d, want 0: warnings do not fail the run\n%s", code, out)
+	}
+	if line := checkLine(out, statusWarn, "configuration"); !strings.Contains(line,
+		"other users can read the key") {
+		t.Errorf("configuration warning = %q, want the key file's mode\n%s", line, out)
+	}
+	if checkLine(out, statusWarn, "redirect uri") != "" {
+		t.Errorf("redirect uri warned for a local simulator, which needs no consent URL\n%s",
+			out)
+	}
+}
