@@ -12,7 +12,7 @@ import (
 // TestSecondHaltRaisesAlert shows that a second consent halt within the alert interval
 // (default 1h) raises no alert. The halt alert's key is the reason only, so the sink
 // suppresses it as a repeat of the first halt, although the first one ended with a resume.
-// An operator who restored consent is then never told that it was revoked again. Expected:
+// An operator who restored consent then gets no alert when it is revoked again. Expected:
 // each halt raises one alert. Fix: key the alert by the halt (reason and Since), or let
 // onResume clear the sink's memory of the halt alert.
 func TestSecondHaltRaisesAlert(t *testing.T) {
@@ -27,7 +27,7 @@ func TestSecondHaltRaisesAlert(t *testing.T) {
 	start := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
 	halt := func(since time.Time) docusign.HaltEvent {
 		return docusign.HaltEvent{Reason: docusign.HaltConsentRevoked,
-			UserID: "00000000-0000-4000-8000-00000000000b",
+			UserID:     "00000000-0000-4000-8000-00000000000b",
 			ConsentURL: "http://127.0.0.1:1/oauth/auth", Since: since}
 	}
 	seen := func() uint64 {
