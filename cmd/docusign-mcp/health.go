@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ys88io/docusign-mcp/docusign"
+	"github.com/ys88io/docusign-mcp/metrics"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -217,6 +218,15 @@ var storeProbeKey = store.DocumentKey{EnvelopeID: "readyz", DocumentID: "probe"}
 // Accounts:get, which costs one call of the account's hourly limit and obtains a token
 // when the client holds none.
 func (o *opsState) watch(client *docusign.Client, s *store.Store) {
+	o.metrics.Registry.NewGaugeFunc("docusign_mcp_docusign_halted",
+		"1 while the Docusign client refuses calls after lost consent or a rejected key, "+
+			"else 0.", nil, func() []metrics.Sample {
+			value := 0.0
+			if _, halted := client.Halted(); halted {
+				value = 1
+			}
+			return []metrics.Sample{{Value: value}}
+		})
 	o.ready.setProbe(func(ctx context.Context) error {
 		_, _, err := client.Accounts.Get(ctx)
 		return err

@@ -150,3 +150,36 @@ func TestReadyzLogsChangesOnly(t *testing.T) {
 		t.Errorf("logged %d ready lines after recovery, want 1:\n%s", n, logs)
 	}
 }
+
+func TestHaltedGaugeAfterLostConsent(t *testing.T) {
+	a, err := startApp(t.Context(), serveConfig{Simulator: true, DataDir: t.TempDir()},
+		secrets{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("startApp: %v", err)
+	}
+	defer a.close()
+	halted := func() string {
+		var b strings.Builder
+		if err := a.ops.metrics.Registry.WriteText(&b); err != nil {
+			t.Fatalf("WriteText: %v", err)
+		}
+		for _, line := range strings.Split(b.String(), "\n") {
+			if v, ok := strings.CutPrefix(line, "docusign_mcp_docusign_halted "); ok {
+				return v
+			}
+		}
+		return "missing"
+	}
+	if got := halted(); got != "0" {
+		t.Errorf("halted gauge = %s before any failure, want 0", got)
+	}
+	userID := a.sim.Credentials().UserID
+	a.sim.RevokeConsent(userID)
+	a.sim.RevokeTokens(userID)
+	if err := a.ops.ready.docusignReady(t.Context()); err == nil {
+		t.Fatal("docusignReady = nil after consent was revoked, want an error")
+	}
+	if got := halted(); got != "1" {
+		t.Errorf("halted gauge = %s after the probe met consent_required, want 1", got)
+	}
+}

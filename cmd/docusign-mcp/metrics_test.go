@@ -128,6 +128,9 @@ func TestMetricsAfterDemo(t *testing.T) {
 		`docusign_mcp_docusign_rate_limit_remaining{window="hourly"}`,
 		`docusign_mcp_docusign_rate_limit_limit{window="hourly"}`,
 	}
+	if v := metricValue(text, "docusign_mcp_docusign_halted"); v != 0 {
+		t.Errorf("docusign_mcp_docusign_halted = %v after the demo, want 0", v)
+	}
 	for _, series := range positive {
 		if v := metricValue(text, series); v <= 0 {
 			t.Errorf("%s = %v after the demo, want a positive value", series, v)
