@@ -152,7 +152,10 @@ func (h *consentHalt) onHalt(ev docusign.HaltEvent) {
 	if h.manual {
 		msg += ", and then 'docusign-mcp resume' is run"
 	}
-	a := alert.Alert{Kind: docusign.HaltConsentRevoked, Key: ev.Reason, Message: msg}
+	// The key names this halt, so that the sink's repeat bound never hides a later halt
+	// behind an earlier one that has already resumed.
+	a := alert.Alert{Kind: docusign.HaltConsentRevoked,
+		Key: ev.Reason + " since " + ev.Since.UTC().Format(time.RFC3339Nano), Message: msg}
 	h.mu.Lock()
 	sink := h.sink
 	if sink == nil {
