@@ -111,7 +111,7 @@ func TestServeHTTPGuards(t *testing.T) {
 	}
 }
 
-func TestServeHTTPListsNineTools(t *testing.T) {
+func TestServeHTTPListsTools(t *testing.T) {
 	url, stop := startHTTPServe(t, nil, defaultMaxBodyBytes)
 	defer stop()
 	c, err := connectHTTPClient(t.Context(), url)
@@ -124,8 +124,9 @@ func TestServeHTTPListsNineTools(t *testing.T) {
 		t.Fatalf("tools/list: %v", err)
 	}
 	want := []string{"create_envelope", "download_document", "get_envelope_status",
-		"get_template", "list_envelope_documents", "list_envelopes", "list_templates",
-		"resend_envelope", "void_envelope"}
+		"get_template", "list_envelope_documents", "list_envelopes", "list_routing_profiles",
+		"list_templates", "preview_envelope", "resend_envelope", "void_envelope",
+		"wait_for_envelope"}
 	var got []string
 	for _, tool := range res.Tools {
 		got = append(got, tool.Name)
@@ -202,8 +203,8 @@ func TestReadOnlyListsOnlyReadTools(t *testing.T) {
 				tool.Name)
 		}
 	}
-	if len(names) != 5 {
-		t.Errorf("tools/list shows %d tools %v, want the 5 read-only ones", len(names), names)
+	if len(names) != 8 {
+		t.Errorf("tools/list shows %d tools %v, want the 8 read-only ones", len(names), names)
 	}
 	tests := []struct {
 		name       string
