@@ -57,8 +57,9 @@ func TestInspectorListsToolsOverHTTP(t *testing.T) {
 	checkToolList(t, stdout, stderr, code)
 }
 
-// checkToolList checks Inspector's tools/list output: the nine tools, each with a
-// description and object schemas.
+// checkToolList checks Inspector's tools/list output: every tool has a description and
+// object schemas, and the nine tools of the first release are there. The tools package's
+// golden file fixes the whole list.
 func checkToolList(t *testing.T, stdout, stderr string, code int) {
 	t.Helper()
 	var list struct {
@@ -85,12 +86,12 @@ func checkToolList(t *testing.T, stdout, stderr string, code int) {
 			t.Errorf("tool %s has no description", tool.Name)
 		}
 	}
-	want := []string{"create_envelope", "download_document", "get_envelope_status",
-		"get_template", "list_envelope_documents", "list_envelopes", "list_templates",
-		"resend_envelope", "void_envelope"}
-	slices.Sort(names)
-	if strings.Join(names, " ") != strings.Join(want, " ") {
-		t.Errorf("tools = %v, want the nine tools %v", names, want)
+	for _, want := range []string{"create_envelope", "download_document",
+		"get_envelope_status", "get_template", "list_envelope_documents", "list_envelopes",
+		"list_templates", "resend_envelope", "void_envelope"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("tools/list lacks %s; it listed %v", want, names)
+		}
 	}
 }
 
