@@ -44,7 +44,7 @@ func runResumeCommand(_ context.Context, args []string, env environment) error {
 		return err
 	}
 	if err := signalResume(pid); err != nil {
-		return fmt.Errorf("docusign-mcp resume: signal process %d: %w: check that serve "+
+		return fmt.Errorf("resume: signal process %d: %w: check that serve "+
 			"still runs for %s", pid, err, dir)
 	}
 	fmt.Fprintf(env.stdout, "asked process %d to probe Docusign; its log shows whether "+
@@ -58,16 +58,16 @@ func runResumeCommand(_ context.Context, args []string, env environment) error {
 func ownerPID(dir string) (int, error) {
 	owner, err := store.ReadOwner(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, fmt.Errorf("docusign-mcp resume: no serve process owns %s: start serve, "+
+		return 0, fmt.Errorf("resume: no serve process owns %s: start serve, "+
 			"which probes Docusign with its first call", dir)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("docusign-mcp resume: %w", err)
+		return 0, fmt.Errorf("resume: %w", err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "store", "LOCK"))
 	lockPID, convErr := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil || convErr != nil || lockPID != owner.PID || owner.PID <= 0 {
-		return 0, fmt.Errorf("docusign-mcp resume: the owner file of %s names process %d, "+
+		return 0, fmt.Errorf("resume: the owner file of %s names process %d, "+
 			"but that process does not hold the store: serve is not running there, so "+
 			"start it", dir, owner.PID)
 	}
