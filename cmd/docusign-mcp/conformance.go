@@ -47,6 +47,9 @@ func checkConformanceFixtures(enabled, simulator bool) string {
 // registerConformanceFixtures declares the capabilities that the conformance suite
 // tests (logging, completions, prompts, resource subscriptions) and registers its
 // fixture tools, resources and prompts on s.
+//
+// NOTE: mcp-go offers no way to read the capabilities back, so the resource capability
+// set here replaces the product's: subscribe on, listChanged off.
 func registerConformanceFixtures(s *server.MCPServer, logger *slog.Logger) {
 	for _, opt := range []server.ServerOption{
 		server.WithLogging(),
