@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,6 +119,16 @@ func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.retry.AttemptTimeout)
 	defer cancel()
+	// http.Transport sends a GET again by itself when a reused connection closes before
+	// a response arrives, and Docusign may have served the first copy. Each extra write is
+	// observed as a call without a response, so the audit log records every copy sent.
+	var writes atomic.Int32
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				writes.Add(1)
+			}
+		}})
 	req, err := c.newRequest(ctx, ep, token)
 	if err != nil {
 		return attemptResult{err: err, final: true}
@@ -127,6 +139,13 @@ func (c *Client) attempt(ctx context.Context, user string, ep *endpoint, n int,
 		Operation: ep.operation, Action: ep.action, Method: ep.method,
 		PathTemplate: ep.pathTemplate, EnvelopeID: ep.envelopeID, Attempt: n,
 		Tag: CallTagFrom(ctx),
+	}
+	for range writes.Load() - 1 {
+		replay := rec
+		replay.Latency = time.Since(started)
+		replay.Err = errors.New("connection closed before a response: http.Transport " +
+			"sent the request again")
+		c.observe(replay)
 	}
 	if err != nil {
 		res := attemptResult{err: c.networkError(ctx, ep, err), token: token}

@@ -10,9 +10,9 @@ import (
 
 // TestObserverSeesTransportReplay drops the connection of a listStatusChanges request that
 // travels on a reused keep-alive connection. Go's http.Transport then sends the GET again on
-// its own, because nothing of a response arrived, and the simulator serves it. The client's
-// observer, which feeds the audit log, sees one attempt, so the audit log holds one record
-// for two calls that Docusign served and counts against the rate limit.
+// its own, because nothing of a response arrived, and the simulator serves both copies. The
+// client's observer, which feeds the audit log, must see both, because Docusign counts both
+// against the rate limit. Before the client traced its writes, it saw one.
 func TestObserverSeesTransportReplay(t *testing.T) {
 	sim := docusigntest.NewServer(docusigntest.Options{})
 	t.Cleanup(sim.Close)
