@@ -1,0 +1,106 @@
+package tools
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/mark3labs/mcp-go/server/servertest"
+
+	"github.com/ys88io/docusign-mcp/policy"
+	"github.com/ys88io/docusign-mcp/store"
+)
+
+// principalHeader names the principal of a request to sharedServer's clients.
+const principalHeader = "X-Test-Principal"
+
+// sharedServer serves Register's tools over one streamable HTTP server, as serve does, and
+// takes each request's principal from principalHeader.
+func sharedServer(t *testing.T, h *harness) string {
+	t.Helper()
+	s := server.NewMCPServer("docusign-mcp-test", "0.0.0", server.WithOutputSchemaValidation())
+	if err := Register(s, h.deps); err != nil {
+		t.Fatalf("Register failed: %v", err)
+	}
+	ts := servertest.NewTestStreamableHTTPServer(s, server.WithHTTPContextFunc(
+		func(ctx context.Context, r *http.Request) context.Context {
+			return policy.WithPrincipal(ctx, r.Header.Get(principalHeader))
+		}))
+	t.Cleanup(ts.Close)
+	return ts.URL + "/mcp"
+}
+
+// principalClient connects to url as principal and collects its notifications.
+func principalClient(t *testing.T, url, principal string) (*client.Client, *notifications) {
+	t.Helper()
+	c, err := client.NewStreamableHttpClient(url, transport.WithContinuousListening(),
+		transport.WithHTTPHeaders(map[string]string{principalHeader: principal}))
+	if err != nil {
+		t.Fatalf("NewStreamableHttpClient failed: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	got := &notifications{}
+	c.OnNotification(got.add)
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("starting the HTTP client failed: %v", err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "tools-break-test", Version: "0"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("Initialize over HTTP failed: %v", err)
+	}
+	return c, got
+}
+
+// TestWaitSlotsSharedAcrossPrincipals shows that one principal can take every wait slot of
+// the server. The 16 slots are shared by all callers, so an agent that starts 16 waits of
+// up to 5 minutes each leaves every other principal with CodeUnavailable for that time,
+// although the other principal has started no wait at all. Expected: a principal's own
+// waits cannot keep another principal from waiting. Fix: bound the waits per principal
+// (for example 4 each) in addition to the server-wide bound.
+func TestWaitSlotsSharedAcrossPrincipals(t *testing.T) {
+	decider, err := policy.NewStatic(policy.Config{Principals: map[string][]string{
+		"busy-agent": {policy.Wildcard}, "other-agent": {policy.Wildcard}}})
+	if err != nil {
+		t.Fatalf("NewStatic failed: %v", err)
+	}
+	h := newWatchHarness(t, func(d *Deps) { d.Policy = decider })
+	putState(t, h, knownEnvelopeID, "sent", store.SourceDocusign, viewSnapshot("sent"))
+	url := sharedServer(t, h)
+	busy, got := principalClient(t, url, "busy-agent")
+	other, _ := principalClient(t, url, "other-agent")
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook, nil)
+	for i := range maxConcurrentWaits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			token := "busy-" + string(rune('a'+i))
+			_, _ = callWait(t, busy, map[string]any{"envelope_id": knownEnvelopeID,
+				"timeout_seconds": 120}, token)
+		}()
+	}
+	if !waitForProgress(got, maxConcurrentWaits) {
+		t.Fatalf("the %d waits of busy-agent did not all start within 20 s",
+			maxConcurrentWaits)
+	}
+
+	res, err := callWait(t, other, map[string]any{"envelope_id": knownEnvelopeID,
+		"until": []string{"sent"}}, "")
+	if err != nil {
+		t.Fatalf("the wait of other-agent returned a protocol error: %v", err)
+	}
+	if res.IsError {
+		body := mustFail(t, res)
+		t.Errorf("the first wait of other-agent failed with %s (%s): busy-agent's %d "+
+			"waits hold every slot", body.Code, body.Message, maxConcurrentWaits)
+	}
+}
