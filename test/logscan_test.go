@@ -69,8 +69,9 @@ func TestDemoLogsHoldNoSecrets(t *testing.T) {
 }
 
 // TestServeLogsHoldNoSecrets runs serve --http with debug logging against a simulator in
-// this process: a request with a bad bearer token, a create_envelope, a status read, and a
-// create that Docusign rejects with a message naming a signer's address. The scan of the
+// this process: a request with a bad bearer token, a create_envelope, a status read, a good
+// and a forged Connect delivery, and a create that Docusign rejects with a message naming a
+// signer's address. The scan of the
 // log lines and the audit log finds none of the secrets, names or addresses, and finds the
 // rejected address masked.
 func TestServeLogsHoldNoSecrets(t *testing.T) {
@@ -89,6 +90,7 @@ func TestServeLogsHoldNoSecrets(t *testing.T) {
 	out := toolOutput(t, callScanTool(t, c, "create_envelope", scanEnvelopeArgs("scan-1")))
 	envelopeID, _ := out["envelope_id"].(string)
 	callScanTool(t, c, "get_envelope_status", map[string]any{"envelope_id": envelopeID})
+	postScanDeliveries(t, endpoint, envelopeID)
 	sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpCreateEnvelope, Status: 400,
 		ErrorCode: "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
 		Message:   "The email address " + scanSigners[0].email + " is not valid."})
@@ -159,6 +161,21 @@ func TestFailedAuthLogsHoldNoSecrets(t *testing.T) {
 			scan.check(t, "serve audit log", auditTail(t, append(os.Environ(), env...)))
 			scan.report(t)
 		})
+	}
+}
+
+// postScanDeliveries posts a Connect delivery signed with the configured HMAC key and one
+// signed with another key to serve's /connect, so the scan covers the receiver's lines.
+func postScanDeliveries(t *testing.T, endpoint, envelopeID string) {
+	t.Helper()
+	url := strings.TrimSuffix(endpoint, "/mcp") + "/connect"
+	ev := &stormEvent{envelopeID: envelopeID, name: "envelope-delivered",
+		status: "delivered", generated: time.Now().UTC(), summary: true}
+	if got := postDelivery(url, signedDelivery(t, ev, 0, connectHMACKey)); got != 200 {
+		t.Errorf("a delivery signed with the configured key = %d, want 200", got)
+	}
+	if got := postDelivery(url, signedDelivery(t, ev, 1, stormWrongKey)); got != 401 {
+		t.Errorf("a delivery signed with another key = %d, want 401", got)
 	}
 }
 
