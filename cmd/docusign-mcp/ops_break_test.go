@@ -37,3 +37,20 @@ func TestCheckHidesWebhookURLPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckNamesDownstreamEnv shows that an invalid URL in DOCUSIGN_MCP_DOWNSTREAM_URLS is
+// reported as "--downstream-url", a flag the operator never set, so the search for the bad
+// value starts in the wrong place. The alert URL names its source correctly through
+// envSetting.name. Expected: the line names DOCUSIGN_MCP_DOWNSTREAM_URLS when the value
+// came from it. Fix: name the setting's source in pipelineFlags.check.
+func TestCheckNamesDownstreamEnv(t *testing.T) {
+	f := newCheckFixture(t)
+	f.vars[downstreamURLsEnv] = "htps://hooks.invalid/filing"
+	f.vars[downstreamKeyEnv] = "downstream-test-key"
+	_, out, _ := f.run(t)
+	line := checkLine(out, statusFail, "configuration")
+	if !strings.Contains(line, downstreamURLsEnv) {
+		t.Errorf("configuration line = %q, want it to name %s, where the value came from",
+			line, downstreamURLsEnv)
+	}
+}
