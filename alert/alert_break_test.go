@@ -137,3 +137,62 @@ func TestAlertTrackingBounded(t *testing.T) {
 			maxTracked)
 	}
 }
+
+// TestAlertCloseDeliversQueued shows that Close drops the alert posts still queued. A
+// consent halt or an archive failure raised just before a shutdown, such as a restart by
+// systemd, then never reaches the alert URL, although Raise returned true and the audit
+// log records it as raised. Expected: Close posts what is queued, within a bounded time.
+// Fix: drain the queue in send after stop, each post under PostTimeout, and give up after
+// a total deadline.
+func TestAlertCloseDeliversQueued(t *testing.T) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	received := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		received++
+		first := received == 1
+		mu.Unlock()
+		if first {
+			started <- struct{}{}
+			<-release
+		}
+	}))
+	defer srv.Close()
+	sink, err := New(Options{URL: srv.URL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx := context.Background()
+	sink.Raise(ctx, Alert{Kind: "archive_failed", Key: "first", Message: "m"})
+	<-started
+	const queued = 10
+	for i := range queued {
+		sink.Raise(ctx, Alert{Kind: "archive_failed", Key: fmt.Sprintf("q-%d", i),
+			Message: "m"})
+	}
+
+	closed := make(chan struct{})
+	go func() {
+		sink.Close()
+		close(closed)
+	}()
+	waitFor(t, "Close to stop the sink", func() bool {
+		select {
+		case <-sink.stop:
+			return true
+		default:
+			return false
+		}
+	})
+	close(release)
+	<-closed
+
+	mu.Lock()
+	defer mu.Unlock()
+	if received != queued+1 {
+		t.Errorf("the alert URL received %d posts, want %d: Close dropped %d queued alerts",
+			received, queued+1, queued+1-received)
+	}
+}
