@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 )
 
@@ -92,7 +93,7 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 		r.ok("configuration", "flags, environment and config file are valid")
 	}
 	for _, p := range problems {
-		r.fail("configuration", p)
+		r.fail("configuration", redactURLPaths(p))
 	}
 	checkWarnings(r, cfg)
 	keys, secretProblems := loadSecrets(cfg)
@@ -114,11 +115,22 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 // that other users can read, and a missing redirect URI.
 func checkWarnings(r *checkReport, cfg serveConfig) {
 	for _, w := range append(cfg.Warnings, keyFileWarnings(cfg)...) {
-		r.warn("configuration", w)
+		r.warn("configuration", redactURLPaths(w))
 	}
 	if !cfg.Simulator && cfg.Docusign.RedirectURI == "" && !isLocalAuthServer(cfg.Docusign) {
 		r.warn("redirect uri", "DOCUSIGN_REDIRECT_URI (--redirect-uri) is not set, so "+
 			"consent URLs lack the redirect_uri that Docusign requires: set it to a redirect "+
 			"URI registered for the integration key")
 	}
+}
+
+// urlPath matches the path, query and fragment of a URL in a message.
+var urlPath = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s"?#]+)[/?#][^\s"]*`)
+
+// redactURLPaths replaces the path and query of each URL in a configuration message with
+// "/...", because webhook URLs such as an alert or downstream URL carry their secret there,
+// and check output ends up in terminals and CI logs. The scheme and host stay, which is
+// enough to find the setting.
+func redactURLPaths(msg string) string {
+	return urlPath.ReplaceAllString(msg, "$1/...")
 }

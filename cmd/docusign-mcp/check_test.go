@@ -273,3 +273,23 @@ func TestCheckWarnings(t *testing.T) {
 			out)
 	}
 }
+
+func TestRedactURLPaths(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{name: "path", in: `--alert-url "htps://hooks.invalid/services/T0/B0/secret" is invalid`,
+			want: `--alert-url "htps://hooks.invalid/..." is invalid`},
+		{name: "query", in: `url "https://h.example:8443?token=abc" bad`,
+			want: `url "https://h.example:8443/..." bad`},
+		{name: "origin only", in: `origin https://app.example is not allowed`,
+			want: `origin https://app.example is not allowed`},
+		{name: "no url", in: "DOCUSIGN_USER_ID (--user-id) is missing",
+			want: "DOCUSIGN_USER_ID (--user-id) is missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := redactURLPaths(tt.in); got != tt.want {
+				t.Errorf("redactURLPaths(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
