@@ -57,6 +57,44 @@ func TestVoidSurvivesCrash(t *testing.T) {
 	auditVerify(t, second, env)
 }
 
+// TestVoidCrashBeforeDocusign kills the server while the simulator holds a void it has not
+// applied yet. The kill closes the connection, so nothing is voided, and the agent's
+// repeated call to the restarted server voids the envelope once.
+func TestVoidCrashBeforeDocusign(t *testing.T) {
+	sim, env := startSimInProcess(t)
+	envelopeID := createSentEnvelope(t, sim)
+	sim.InjectFault(docusigntest.Fault{Op: docusigntest.OpUpdateEnvelope, Delay: heldResponse})
+	args := map[string]any{"envelope_id": envelopeID, "reason": "Crash test: sent by mistake"}
+
+	first := startServe(t, env)
+	c := connectHTTP(t, first.waitForLogField(t, "serving MCP over streamable HTTP", "url"))
+	go func() {
+		_, _ = c.CallTool(context.Background(), toolRequest("void_envelope", args))
+	}()
+	waitForCondition(t, "the simulator holds the void", func() bool {
+		return sim.Calls()[docusigntest.OpUpdateEnvelope] > 0
+	})
+	killProcess(t, first)
+	sim.ClearFaults()
+	if status, _ := sim.Status(envelopeID); status != "sent" {
+		t.Fatalf("status after the kill = %s, want sent: the held void must not apply", status)
+	}
+
+	second := startServe(t, env)
+	c2 := connectHTTP(t, second.waitForLogField(t, "serving MCP over streamable HTTP", "url"))
+	res, err := c2.CallTool(t.Context(), toolRequest("void_envelope", args))
+	if err != nil {
+		t.Fatalf("void_envelope after the restart: %v", err)
+	}
+	if res.IsError {
+		t.Errorf("void_envelope after the restart failed: %s", toolText(res))
+	}
+	if got := countEvents(t, sim, envelopeID, "Envelope Voided"); got != 1 {
+		t.Errorf("the envelope has %d void events, want 1", got)
+	}
+	auditVerify(t, second, env)
+}
+
 // TestResendSurvivesCrash kills the server with SIGKILL after the simulator resent an
 // envelope but before the server received the response. The restarted server still counts
 // the resend, so the agent's repeated call is denied by the resend interval and the
