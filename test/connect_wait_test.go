@@ -3,6 +3,8 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,4 +228,73 @@ func checkArchived(t *testing.T, c *client.Client, uri string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Errorf("%s did not show archived within 60 s of the completion", uri)
+}
+
+// TestWaitEndsAtShutdown stops the server while a wait runs. The wait must return a
+// retryable unavailable error rather than hold the shutdown until its timeout, so the HTTP
+// transport stops gracefully.
+func TestWaitEndsAtShutdown(t *testing.T) {
+	p, url := startHTTPServe(t, "--stuck-check-every", "0")
+	c, got := connectListening(t, url)
+	created, _ := callToolOK(t, c, "create_envelope", createEnvelopeArgs(t))
+	envelopeID, _ := created["envelope_id"].(string)
+	callToolOK(t, c, "get_envelope_status", map[string]any{"envelope_id": envelopeID})
+
+	done := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		req := toolRequest("wait_for_envelope", map[string]any{"envelope_id": envelopeID,
+			"until": []string{"completed"}, "timeout_seconds": 300})
+		req.Params.Meta = &mcp.Meta{ProgressToken: "shutdown-wait"}
+		res, err := c.CallTool(context.Background(), req)
+		if err != nil {
+			t.Errorf("wait_for_envelope during shutdown: %v", err)
+		}
+		done <- res
+	}()
+	if !got.await(string(mcp.MethodNotificationProgress), "progressToken", "shutdown-wait") {
+		t.Fatalf("no progress notification within 30 s of the wait's start")
+	}
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatalf("signal the server: %v", err)
+	}
+	select {
+	case res := <-done:
+		checkShutdownError(t, res)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("wait_for_envelope did not return within 60 s of the shutdown signal")
+	}
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the server did not exit within 60 s of the shutdown signal")
+	}
+	if !strings.Contains(p.stderr.String(), `"msg":"HTTP transport stopped"`) {
+		t.Errorf("the HTTP transport did not stop gracefully; stderr:\n%s", p.stderr)
+	}
+}
+
+// checkShutdownError checks that a wait ended by shutdown returned a retryable unavailable
+// error.
+func checkShutdownError(t *testing.T, res *mcp.CallToolResult) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	if !res.IsError || len(res.Content) == 0 {
+		t.Fatalf("wait_for_envelope result = %v, want an error result", res.Content)
+	}
+	text, _ := res.Content[0].(mcp.TextContent)
+	var body struct {
+		Code      string `json:"code"`
+		Retryable bool   `json:"retryable"`
+	}
+	if err := json.Unmarshal([]byte(text.Text), &body); err != nil {
+		t.Fatalf("decode the error %q: %v", text.Text, err)
+	}
+	if body.Code != "unavailable" {
+		t.Errorf("error code = %q, want unavailable", body.Code)
+	}
+	if !body.Retryable {
+		t.Errorf("retryable = false, want true")
+	}
 }

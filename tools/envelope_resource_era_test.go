@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,5 +154,102 @@ func TestEnvelopeListenPolicyDenied(t *testing.T) {
 	if !strings.Contains(body.String(), CodePolicyDenied) {
 		t.Errorf("subscriptions/listen response = %s, want a %s rejection", body.String(),
 			CodePolicyDenied)
+	}
+}
+
+// stdioLines serves Register's tools over stdio on pipes and returns a function that writes
+// one JSON-RPC message and a channel of the messages the server writes.
+func stdioLines(t *testing.T, h *harness) (func(map[string]any), <-chan map[string]any) {
+	t.Helper()
+	s := server.NewMCPServer("docusign-mcp-test", "0.0.0")
+	if err := Register(s, h.deps); err != nil {
+		t.Fatalf("Register failed: %v", err)
+	}
+
+	inReader, inWriter := io.Pipe()
+	outReader, outWriter := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stdio := server.NewStdioServer(s)
+		// The listen request's result is written after the pipes close, which it reports.
+		stdio.SetErrorLogger(log.New(io.Discard, "", 0))
+		_ = stdio.Listen(ctx, inReader, outWriter)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		inWriter.Close()
+		outReader.Close()
+		<-done
+	})
+
+	messages := make(chan map[string]any, 64)
+	go func() {
+		scanner := bufio.NewScanner(outReader)
+		for scanner.Scan() {
+			var msg map[string]any
+			if json.Unmarshal(scanner.Bytes(), &msg) == nil {
+				messages <- msg
+			}
+		}
+	}()
+	write := func(msg map[string]any) {
+		raw, _ := json.Marshal(msg)
+		if _, err := inWriter.Write(append(raw, '\n')); err != nil {
+			t.Errorf("writing to the stdio server failed: %v", err)
+		}
+	}
+	return write, messages
+}
+
+// nextWithID returns the next message with JSON-RPC id from messages, or nil after 20 s.
+func nextWithID(messages <-chan map[string]any, id float64) map[string]any {
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case msg := <-messages:
+			if msg["id"] == id {
+				return msg
+			}
+		case <-timeout:
+			return nil
+		}
+	}
+}
+
+func TestEnvelopeListenOverStdio(t *testing.T) {
+	h := newWatchHarness(t)
+	putState(t, h, knownEnvelopeID, "sent", store.SourceCreate, nil)
+	write, messages := stdioLines(t, h)
+	meta := map[string]any{
+		mcp.MetaKeyProtocolVersion:    mcp.ProtocolVersion20260728,
+		mcp.MetaKeyClientInfo:         map[string]any{"name": "era-test", "version": "1"},
+		mcp.MetaKeyClientCapabilities: map[string]any{},
+	}
+	uri := envelopeURI(knownEnvelopeID)
+
+	write(map[string]any{"jsonrpc": "2.0", "id": 1, "method": mcp.MethodSubscriptionsListen,
+		"params": map[string]any{"_meta": meta,
+			"notifications": map[string]any{"resourceSubscriptions": []string{uri}}}})
+	if nextWithMethod(messages, string(mcp.MethodNotificationSubscriptionsAcknowledged)) == nil {
+		t.Fatalf("no subscriptions/acknowledged within 20 s")
+	}
+	// A request after the open listen stream must still be served.
+	write(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "resources/read",
+		"params": map[string]any{"_meta": meta, "uri": uri}})
+	if reply := nextWithID(messages, 2); reply == nil || reply["result"] == nil {
+		t.Fatalf("resources/read after subscriptions/listen = %v, want a result within 20 s",
+			reply)
+	}
+
+	putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook, nil)
+	update := nextWithMethod(messages, string(mcp.MethodNotificationResourceUpdated))
+	if update == nil {
+		t.Fatalf("no resources/updated over stdio within 20 s")
+	}
+	params, _ := update["params"].(map[string]any)
+	if params["uri"] != uri {
+		t.Errorf("resources/updated uri = %v, want %s", params["uri"], uri)
 	}
 }
