@@ -348,17 +348,19 @@ func (s *faultShard) run(t *testing.T, sched faultSchedule) {
 
 // agent calls create_envelope with the schedule's key until a call returns an envelope, as an
 // agent that follows the retryable errors' next step does. It returns the envelope and the
-// number of calls.
+// number of attempts. When the agent sends pairs, every successful call of a pair must name
+// the same envelope.
 func (s *faultShard) agent(sched faultSchedule) (string, int, error) {
 	args := faultEnvelopeArgs(sched.key)
 	var last string
 	for calls := 1; calls <= maxAgentCalls; calls++ {
-		results := make([]*mcp.CallToolResult, 1, 2)
-		errs := make([]error, 1, 2)
-		var wg sync.WaitGroup
+		n := 1
 		if sched.pairs {
-			results, errs = results[:2], errs[:2]
+			n = 2
 		}
+		results := make([]*mcp.CallToolResult, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
 		for i := range results {
 			wg.Go(func() {
 				results[i], errs[i] = s.mcp.CallTool(context.Background(),
@@ -366,22 +368,39 @@ func (s *faultShard) agent(sched faultSchedule) (string, int, error) {
 			})
 		}
 		wg.Wait()
-		for i, res := range results {
-			if errs[i] != nil {
-				return "", calls, fmt.Errorf("call %d: protocol error: %w", calls, errs[i])
-			}
-			text := toolText(res)
-			if !res.IsError {
-				return envelopeIDOf(text), calls, nil
-			}
-			if !strings.Contains(text, `"retryable":true`) {
-				return "", calls, fmt.Errorf("call %d failed for good: %s", calls, text)
-			}
-			last = text
+		envelopeID, text, err := pairOutcome(results, errs)
+		if err != nil || envelopeID != "" {
+			return envelopeID, calls, err
 		}
+		last = text
 	}
 	return "", maxAgentCalls, fmt.Errorf("no envelope after %d calls; last error: %s",
 		maxAgentCalls, last)
+}
+
+// pairOutcome returns the envelope that the successful results name, or the last retryable
+// error's text when none succeeded. A protocol error, an error that is not retryable, or
+// two results with different envelopes is an error.
+func pairOutcome(results []*mcp.CallToolResult, errs []error) (string, string, error) {
+	var envelopeID, last string
+	for i, res := range results {
+		if errs[i] != nil {
+			return "", "", fmt.Errorf("protocol error: %w", errs[i])
+		}
+		text := toolText(res)
+		switch {
+		case !res.IsError && envelopeID != "" && envelopeIDOf(text) != envelopeID:
+			return "", "", fmt.Errorf("two calls at once returned envelopes %s and %s",
+				envelopeID, envelopeIDOf(text))
+		case !res.IsError:
+			envelopeID = envelopeIDOf(text)
+		case !strings.Contains(text, `"retryable":true`):
+			return "", "", fmt.Errorf("a call failed for good: %s", text)
+		default:
+			last = text
+		}
+	}
+	return envelopeID, last, nil
 }
 
 // envelopeIDOf returns envelope_id from a create_envelope result's JSON text.
