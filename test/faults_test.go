@@ -114,26 +114,26 @@ func (s faultSchedule) String() string {
 func TestCreateUnderFaultSchedules(t *testing.T) {
 	base, count := faultSettings(t)
 	t.Logf("fault schedules: seed %d, %d schedules on %d shards", base, count, faultShards)
-	next := make(chan uint64)
-	go func() {
-		defer close(next)
-		for i := range count {
-			next <- base + uint64(i)
-		}
-	}()
 	shards := make([]*faultShard, faultShards)
-	var wg sync.WaitGroup
 	for i := range shards {
 		shards[i] = newFaultShard(t)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for seed := range next {
-				shards[i].run(t, newFaultSchedule(seed))
-			}
-		}()
 	}
+
+	next := make(chan uint64)
+	var wg sync.WaitGroup
+	for _, shard := range shards {
+		wg.Go(func() {
+			for seed := range next {
+				shard.run(t, newFaultSchedule(seed))
+			}
+		})
+	}
+	for i := range count {
+		next <- base + uint64(i)
+	}
+	close(next)
 	wg.Wait()
+
 	var total faultTotals
 	for _, s := range shards {
 		s.checkAuditLog(t)
@@ -463,8 +463,8 @@ func (s *faultShard) envelopesWithKey(key string) ([]string, error) {
 
 // checkServedCalls compares, per operation, the calls the simulator served to the server
 // so far with the Docusign call records appended so far. A request that the client gave
-// up on before the simulator counted it is audited but not yet served, so the audit may
-// lead; it may never lag.
+// up on before the simulator counted it is audited but not served, so the audit count may
+// be higher, but never lower.
 func (s *faultShard) checkServedCalls(t *testing.T, sched faultSchedule) {
 	served := s.sim.Calls()
 	checker := s.checkerCalls.snapshot()
