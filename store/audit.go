@@ -120,6 +120,9 @@ type AuditOptions struct {
 	// HeadFile, when set, is a file outside the store that repeats the head after each
 	// append, such as AuditHeadFileName in the data directory.
 	HeadFile string
+	// BatchWindow is how long AppendBatched lets records wait for their shared disk sync.
+	// 0 means DefaultAuditBatchWindow.
+	BatchWindow time.Duration
 }
 
 // Defaults of AuditOptions.
@@ -127,11 +130,14 @@ const (
 	DefaultAuditMaxRecords = 1_000_000
 	DefaultAuditMaxAge     = 400 * 24 * time.Hour
 	DefaultAuditPruneEvery = 1000
+	// DefaultAuditBatchWindow bounds how long a batched record stays unsynced.
+	DefaultAuditBatchWindow = 50 * time.Millisecond
 )
 
 // AuditLog is the tamper-evident, append-only log of Docusign calls and tool calls, kept in
 // the Store. Each record carries the hash of the one before it. Appends are serialised into
-// one sequence and synced to disk before Append returns. It is safe for concurrent use, but a
+// one sequence and synced to disk before Append returns, while AppendBatched leaves the sync
+// to a background flush that serves many records. It is safe for concurrent use, but a
 // Store must have at most one AuditLog, because each keeps the head in memory.
 type AuditLog struct {
 	db    *badger.DB
@@ -144,6 +150,8 @@ type AuditLog struct {
 
 	fileMu  sync.Mutex
 	fileSeq uint64 // newest sequence number written to the head file
+
+	batch auditBatch
 }
 
 // OpenAuditLog returns the audit log of s, continuing the chain from its stored head.
@@ -163,6 +171,9 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.BatchWindow <= 0 {
+		opts.BatchWindow = DefaultAuditBatchWindow
 	}
 	l := &AuditLog{db: s.db, guard: s.guard, opts: opts}
 	err = s.db.View(func(txn *badger.Txn) error {

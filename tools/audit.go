@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -23,18 +24,36 @@ type AuditSink interface {
 
 var _ AuditSink = (*store.AuditLog)(nil)
 
+// batchedAuditSink is an AuditSink that can also append without waiting for the disk sync,
+// for the records of reads. *store.AuditLog implements it.
+type batchedAuditSink interface {
+	AppendBatched(rec store.AuditRecord) (store.AuditRecord, error)
+}
+
+var _ batchedAuditSink = (*store.AuditLog)(nil)
+
+// appendAudit appends rec to sink, through AppendBatched when read is set and sink has it,
+// so that read-only calls do not wait for a disk sync.
+func appendAudit(sink AuditSink, rec store.AuditRecord, read bool) (store.AuditRecord, error) {
+	if batched, ok := sink.(batchedAuditSink); ok && read {
+		return batched.AppendBatched(rec)
+	}
+	return sink.Append(rec)
+}
+
 // redacted replaces personal data in the arguments before they are digested.
 const redacted = "redacted"
 
 // NewAuditObserver returns a docusign.Observer that appends one record per Docusign request
-// to sink, attributed through the request's docusign.CallTag. A failed append is logged at
-// error level, because the observer cannot fail the request.
+// to sink, attributed through the request's docusign.CallTag. The records of GET requests
+// are batched (see store.AuditLog.AppendBatched), the others synced. A failed append is
+// logged at error level, because the observer cannot fail the request.
 func NewAuditObserver(sink AuditSink, logger *slog.Logger) docusign.Observer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return docusign.ObserverFunc(func(rec docusign.CallRecord) {
-		_, err := sink.Append(store.AuditRecord{
+		_, err := appendAudit(sink, store.AuditRecord{
 			Kind:          store.AuditDocusignCall,
 			Caller:        rec.Tag.Caller,
 			Tool:          rec.Tag.Tool,
@@ -48,7 +67,7 @@ func NewAuditObserver(sink AuditSink, logger *slog.Logger) docusign.Observer {
 			TraceToken:    rec.TraceToken,
 			LatencyMicros: rec.Latency.Microseconds(),
 			Attempt:       rec.Attempt,
-		})
+		}, rec.Method == http.MethodGet)
 		if err != nil {
 			logger.Error("appending a Docusign call to the audit log failed",
 				"operation", rec.Operation, "envelope_id", rec.EnvelopeID, "err", err)
@@ -62,6 +81,9 @@ type decisionNote struct {
 	rule     string
 	// code is the decision's reason code, or the rule of a cadence or budget denial.
 	code string
+	// readOnly is the ReadOnly flag of the decided request: the tool is annotated
+	// read-only, so its record need not wait for a disk sync.
+	readOnly bool
 }
 
 type decisionNoteKey struct{}
@@ -83,6 +105,7 @@ func (n notingDecider) Decide(ctx context.Context, req policy.Request) (policy.D
 			note.decision = store.DecisionDeny
 		}
 		note.rule, note.code = decision.Rule, decision.Code
+		note.readOnly = req.ReadOnly
 	}
 	return decision, err
 }
@@ -108,7 +131,7 @@ func (d *Deps) audited(tool string, next server.ToolHandlerFunc) server.ToolHand
 			Decision: note.decision, PolicyRule: note.rule, Code: note.code,
 			Outcome: outcome(result, err),
 		}
-		if _, appendErr := d.Audit.Append(rec); appendErr != nil {
+		if _, appendErr := appendAudit(d.Audit, rec, note.readOnly); appendErr != nil {
 			d.Logger.Error("appending a tool call to the audit log failed", "tool", tool,
 				"principal", caller, "err", appendErr)
 		}
