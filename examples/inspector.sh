@@ -4,8 +4,10 @@
 #   examples/inspector.sh [MCP_URL]     (default http://127.0.0.1:8931/mcp)
 #
 # With --policy, set DOCUSIGN_MCP_TOKEN to a bearer token whose hash is in the policy
-# file; with --no-auth, leave it unset. mcp-inspector must be on PATH: the README's
-# "Use from an MCP client" section shows how to put the pinned one there.
+# file; with --no-auth, leave it unset. Without the token, a --policy server rejects each
+# request with 401, and Inspector reports auth_required about interactive OAuth.
+# mcp-inspector must be on PATH: the README's "Use from an MCP client" section shows how to
+# put the pinned one there.
 set -euo pipefail
 
 url=${1:-http://127.0.0.1:8931/mcp}
