@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -102,5 +103,32 @@ func TestWaitSlotsSharedAcrossPrincipals(t *testing.T) {
 		body := mustFail(t, res)
 		t.Errorf("the first wait of other-agent failed with %s (%s): busy-agent's %d "+
 			"waits hold every slot", body.Code, body.Message, maxConcurrentWaits)
+	}
+}
+
+// TestWaitUpperCaseGUID checks that a wait on an envelope id in upper case finds the
+// envelope's state. A GUID is case-insensitive and Docusign accepts either case, but the
+// store keeps states under the lower-case id that Connect and status reads write, and the
+// wait looks the id up and compares it byte for byte. Before validateWait lower-cased the
+// id, this wait failed with not found although the store knew the envelope as completed.
+func TestWaitUpperCaseGUID(t *testing.T) {
+	h := newWatchHarness(t)
+	putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook,
+		viewSnapshot("completed"))
+	c, _ := registeredHTTPClient(t, h, policy.DefaultPrincipal)
+	res, err := callWait(t, c, map[string]any{
+		"envelope_id": strings.ToUpper(knownEnvelopeID), "timeout_seconds": 5}, "")
+	if err != nil {
+		t.Fatalf("wait_for_envelope returned a protocol error: %v", err)
+	}
+	if res.IsError {
+		t.Fatalf("wait_for_envelope on the upper-case id of a stored completed envelope "+
+			"failed: %s", resultText(res))
+	}
+	var out waitOutput
+	mustSucceed(t, res, &out)
+	if !out.Reached {
+		t.Errorf("reached = false with status %q, want true for a completed envelope",
+			out.Envelope.Status)
 	}
 }
