@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,12 +26,17 @@ const (
 	DefaultPostTimeout = 10 * time.Second
 	DefaultMaxAttempts = 3
 	DefaultBackoff     = time.Second
-	// queueSize bounds the posts waiting to be sent. A full queue drops the post, which
-	// the log line and the audit record of the alert still cover.
+	// queueSize bounds the posts of one kind waiting to be sent. A full queue drops the
+	// post, which the log line and the audit record of the alert still cover.
 	queueSize = 64
-	// maxTracked is the number of kind and key pairs above which Raise deletes those
-	// whose interval has passed.
+	// maxQueuedKinds bounds the kinds with posts waiting, so at most
+	// maxQueuedKinds*queueSize posts wait in all.
+	maxQueuedKinds = 16
+	// maxTracked bounds the kind and key pairs that rate bounding stores. Past it, Raise
+	// deletes those whose interval has passed, then the oldest.
 	maxTracked = 1024
+	// closeTimeout bounds the time Close spends posting the alerts still queued.
+	closeTimeout = 10 * time.Second
 )
 
 // Alert is one condition an operator must look at. It must not contain personal data:
@@ -85,8 +89,8 @@ type Stats struct {
 	Suppressed uint64
 	// Posted counts alert posts that the alert URL accepted with a 2xx status.
 	Posted uint64
-	// PostFailures counts alert posts given up after every attempt, or dropped because
-	// the queue was full.
+	// PostFailures counts alert posts given up after every attempt, dropped because the
+	// queue was full or the sink closed, or still queued when Close gave up.
 	PostFailures uint64
 }
 
@@ -100,7 +104,7 @@ type Sink struct {
 	last  map[string]time.Time // by kind and key: when it was last raised
 	stats Stats
 
-	queue chan payload
+	queue *postQueue // nil when no URL is set
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
@@ -143,7 +147,7 @@ func New(o Options) (*Sink, error) {
 		close(s.done)
 		return s, nil
 	}
-	s.queue = make(chan payload, queueSize)
+	s.queue = newPostQueue()
 	go s.send()
 	return s, nil
 }
@@ -154,9 +158,13 @@ func checkURL(raw string) error {
 		return nil
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("alert URL %q is invalid: use an absolute http or https URL",
-			redactURL(raw))
+	if err != nil {
+		// The parse error quotes the URL, whose path may be a secret.
+		return errors.New("alert URL is not a valid URL: use an absolute http or https URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("alert URL with scheme %q and host %q is invalid: use an "+
+			"absolute http or https URL", u.Scheme, u.Host)
 	}
 	return nil
 }
@@ -197,23 +205,52 @@ func (s *Sink) admit(a Alert, now time.Time) bool {
 		return false
 	}
 	if len(s.last) >= maxTracked {
-		for k, at := range s.last {
-			if now.Sub(at) >= s.opts.Interval {
-				delete(s.last, k)
-			}
-		}
+		s.forget(now)
 	}
 	s.last[id] = now
 	s.stats.Raised[a.Kind]++
 	return true
 }
 
+// forget deletes the pairs whose interval has passed and, when that leaves the map full,
+// the oldest pair, so the map stays below maxTracked. A forgotten pair may then repeat
+// within its interval. The caller holds s.mu.
+func (s *Sink) forget(now time.Time) {
+	var oldestID string
+	var oldest time.Time
+	for k, at := range s.last {
+		if now.Sub(at) >= s.opts.Interval {
+			delete(s.last, k)
+			continue
+		}
+		if oldestID == "" || at.Before(oldest) {
+			oldestID, oldest = k, at
+		}
+	}
+	if len(s.last) >= maxTracked {
+		delete(s.last, oldestID)
+	}
+}
+
+// enqueue queues p for the sender, or drops and counts it when its kind's queue is full
+// or the sink is closed. It logs the first drop of a kind until that kind's queue empties.
 func (s *Sink) enqueue(p payload) {
 	select {
-	case s.queue <- p:
-	default:
+	case <-s.stop:
 		s.count(func(st *Stats) { st.PostFailures++ })
-		s.logger.Error("alert post dropped: the queue is full", "kind", p.Kind, "key", p.Key)
+		s.logger.Error("alert post dropped: the sink is closed", "kind", p.Kind,
+			"key", p.Key)
+		return
+	default:
+	}
+	queued, firstDrop := s.queue.push(p)
+	if queued {
+		return
+	}
+	s.count(func(st *Stats) { st.PostFailures++ })
+	if firstDrop {
+		s.logger.Error("alert posts dropped: the queue of this kind is full", "kind", p.Kind,
+			"key", p.Key, "queue_size", queueSize)
 	}
 }
 
@@ -235,21 +272,26 @@ func (s *Sink) Stats() Stats {
 	return out
 }
 
-// Close stops the sender after the post in progress, if any, and drops queued posts.
+// Close stops retries, posts the alerts still queued with one attempt each for at most
+// closeTimeout, and then stops the sender. Posts left after that count as failures.
 func (s *Sink) Close() {
 	s.once.Do(func() { close(s.stop) })
 	<-s.done
 }
 
-// redactURL returns raw without its query and user information, which may carry tokens.
+// redactURL returns the scheme and host of raw, followed by "/..." when raw has more.
+// Chat webhooks carry their secret in the path, and other URLs in the query or user
+// information, so only the scheme and host are safe to log.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		before, _, _ := strings.Cut(raw, "?")
-		return before
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "(an invalid URL)"
 	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	out := u.Scheme + "://" + u.Host
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		out += "/..."
+	}
+	return out
 }
 
 // errStopped ends a post's retries when the sink closes.

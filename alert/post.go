@@ -22,21 +22,48 @@ type payload struct {
 	Service    string    `json:"service"`
 }
 
-// send posts queued alerts one at a time until Close.
+// send posts queued alerts one at a time until Close, then drains the queue.
 func (s *Sink) send() {
 	defer close(s.done)
 	for {
+		p, ok := s.queue.pop()
+		if ok {
+			s.post(context.Background(), p)
+			continue
+		}
 		select {
 		case <-s.stop:
+			s.drain()
 			return
-		case p := <-s.queue:
-			s.post(p)
+		case <-s.queue.wake:
 		}
 	}
 }
 
-// post sends p with up to MaxAttempts attempts and doubling waits, and counts the outcome.
-func (s *Sink) post(p payload) {
+// drain posts what is still queued after Close, one attempt each because sleep returns at
+// once after Close, and counts as failures the posts left when closeTimeout passes.
+func (s *Sink) drain() {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	for ctx.Err() == nil {
+		p, ok := s.queue.pop()
+		if !ok {
+			return
+		}
+		s.post(ctx, p)
+	}
+	left := s.queue.len()
+	if left == 0 {
+		return
+	}
+	s.count(func(st *Stats) { st.PostFailures += uint64(left) })
+	s.logger.Error("alert posts dropped: closing the sink timed out", "posts", left,
+		"timeout", closeTimeout)
+}
+
+// post sends p with up to MaxAttempts attempts and doubling waits, each attempt within
+// ctx, and counts the outcome.
+func (s *Sink) post(ctx context.Context, p payload) {
 	p.Service = "docusign-mcp"
 	body, err := json.Marshal(p)
 	if err != nil {
@@ -44,8 +71,9 @@ func (s *Sink) post(p payload) {
 		return
 	}
 	wait := s.opts.Backoff
-	for attempt := 1; ; attempt++ {
-		err = s.postOnce(body)
+	attempt := 1
+	for ; ; attempt++ {
+		err = s.postOnce(ctx, body)
 		if err == nil {
 			s.count(func(st *Stats) { st.Posted++ })
 			return
@@ -56,19 +84,19 @@ func (s *Sink) post(p payload) {
 		s.logger.Warn("alert post failed, retrying", "kind", p.Kind, "key", p.Key,
 			"attempt", attempt, "retry_in", wait, "err", err)
 		if !s.sleep(wait) {
-			err = errStopped
+			err = fmt.Errorf("%w: %w", errStopped, err)
 			break
 		}
 		wait *= 2
 	}
 	s.count(func(st *Stats) { st.PostFailures++ })
 	s.logger.Error("alert post failed", "kind", p.Kind, "key", p.Key,
-		"url", redactURL(s.opts.URL), "attempts", s.opts.MaxAttempts, "err", err)
+		"url", redactURL(s.opts.URL), "attempts", attempt, "err", err)
 }
 
 // postOnce sends one POST and returns an error unless the response status is 2xx.
-func (s *Sink) postOnce(body []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.PostTimeout)
+func (s *Sink) postOnce(parent context.Context, body []byte) error {
+	ctx, cancel := context.WithTimeout(parent, s.opts.PostTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.opts.URL,
 		bytes.NewReader(body))
@@ -78,7 +106,7 @@ func (s *Sink) postOnce(body []byte) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		// The error names the URL, which may carry a token in its query.
+		// The *url.Error names the whole URL, whose path or query may be a secret.
 		return fmt.Errorf("post to %s failed: %w", redactURL(s.opts.URL), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
