@@ -106,7 +106,8 @@ type ArchiverOptions struct {
 
 // Archiver archives completed envelopes and posts their completion events. It learns of
 // completions through store.OnEnvelopeChange and keeps its work in store job records, so
-// a restart resumes it.
+// a restart resumes it. Archive jobs run on one worker and each downstream target's
+// deliveries on a worker of its own, so a target that hangs delays only its own posts.
 type Archiver struct {
 	opts    ArchiverOptions
 	store   *store.Store
@@ -115,7 +116,8 @@ type Archiver struct {
 	targets []target
 
 	completed chan string
-	wakeup    chan struct{}
+	wakeup    chan struct{}   // wakes the archive worker
+	delivered []chan struct{} // wakes the delivery worker of each target, by index
 	mu        sync.Mutex
 	rescan    bool
 	remove    func()
@@ -139,6 +141,9 @@ func NewArchiver(o ArchiverOptions) (*Archiver, error) {
 	a := &Archiver{opts: o, store: o.Store, logger: o.Logger, client: o.HTTPClient,
 		targets: targets, completed: make(chan string, completedQueue),
 		wakeup: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	for range targets {
+		a.delivered = append(a.delivered, make(chan struct{}, 1))
+	}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}
@@ -182,7 +187,7 @@ func setArchiverDefaults(o *ArchiverOptions) {
 }
 
 // Start subscribes to envelope changes, schedules a scan for completed envelopes that are
-// not archived yet, and starts the worker, which runs until Close or until ctx is done.
+// not archived yet, and starts the workers, which run until Close or until ctx is done.
 func (a *Archiver) Start(ctx context.Context) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -192,11 +197,34 @@ func (a *Archiver) Start(ctx context.Context) {
 	a.started = true
 	a.rescan = true
 	a.remove = a.store.OnEnvelopeChange(a.onChange)
-	go a.loop(ctx)
+
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-a.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var workers sync.WaitGroup
+	workers.Go(func() { a.loop(ctx, a.wakeup, a.runArchives) })
+	for i, t := range a.targets {
+		workers.Go(func() {
+			a.loop(ctx, a.delivered[i], func(ctx context.Context) time.Duration {
+				return a.runDeliveries(ctx, t)
+			})
+		})
+	}
+	go func() {
+		workers.Wait()
+		cancel()
+		close(a.done)
+	}()
 	a.wake()
+	a.wakeDeliveries()
 }
 
-// Close unsubscribes, stops the worker and waits for the job in progress to end.
+// Close unsubscribes, stops the workers and waits for the jobs in progress to end.
 func (a *Archiver) Close() {
 	a.closeOnce.Do(func() {
 		a.mu.Lock()
@@ -228,41 +256,55 @@ func (a *Archiver) onChange(st store.EnvelopeState) {
 }
 
 func (a *Archiver) wake() {
+	wakeChan(a.wakeup)
+}
+
+// wakeDeliveries wakes the delivery worker of every target.
+func (a *Archiver) wakeDeliveries() {
+	for _, ch := range a.delivered {
+		wakeChan(ch)
+	}
+}
+
+func wakeChan(ch chan struct{}) {
 	select {
-	case a.wakeup <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
 
-// loop runs the due jobs whenever it is woken or the earliest job falls due.
-func (a *Archiver) loop(ctx context.Context) {
-	defer close(a.done)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-a.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+// loop calls run whenever wakeup receives or the wait that run returned passes, until ctx
+// is done.
+func (a *Archiver) loop(ctx context.Context, wakeup <-chan struct{},
+	run func(context.Context) time.Duration) {
 	timer := time.NewTimer(maxIdle)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-a.wakeup:
+		case <-wakeup:
 		case <-timer.C:
 		}
-		wait := a.runOnce(ctx)
+		wait := run(ctx)
 		timer.Reset(wait)
 	}
 }
 
-// runOnce adds jobs for the queued completions, scans the store when asked to, runs every
-// due job, and returns how long to sleep before the next run.
+// runOnce runs the archive jobs and then each target's deliveries once, on the caller's
+// goroutine, and returns the shortest wait before a next run. Tests drive an Archiver that
+// was not started with it.
 func (a *Archiver) runOnce(ctx context.Context) time.Duration {
+	wait := a.runArchives(ctx)
+	for _, t := range a.targets {
+		wait = min(wait, a.runDeliveries(ctx, t))
+	}
+	return wait
+}
+
+// runArchives adds jobs for the queued completions, scans the store when asked to, runs
+// every due archive job, and returns how long to sleep before the next run.
+func (a *Archiver) runArchives(ctx context.Context) time.Duration {
 	a.addQueuedJobs(ctx)
 	a.mu.Lock()
 	rescan := a.rescan
@@ -275,8 +317,9 @@ func (a *Archiver) runOnce(ctx context.Context) time.Duration {
 			a.rescan = true
 			a.mu.Unlock()
 		}
+		a.dropOrphanDeliveries(ctx)
 	}
-	return a.runDue(ctx)
+	return a.runDue(ctx, store.JobArchive, func(store.Job) bool { return true })
 }
 
 func (a *Archiver) addQueuedJobs(ctx context.Context) {
@@ -332,33 +375,73 @@ func (a *Archiver) addArchiveJob(ctx context.Context, envelopeID string) error {
 	return nil
 }
 
-// runDue runs the due archive jobs, then the due deliveries, and returns the wait until
-// the earliest job that is not due, at most maxIdle.
-func (a *Archiver) runDue(ctx context.Context) time.Duration {
+// runDeliveries runs the due deliveries to t and returns how long to sleep before the
+// next run.
+func (a *Archiver) runDeliveries(ctx context.Context, t target) time.Duration {
+	return a.runDue(ctx, store.JobDownstream, func(job store.Job) bool {
+		return strings.HasSuffix(job.ID, "/"+t.id)
+	})
+}
+
+// runDue runs the due jobs of kind that match, and returns the wait until the earliest
+// matching job that is not due, at most maxIdle.
+func (a *Archiver) runDue(ctx context.Context, kind string,
+	match func(store.Job) bool) time.Duration {
 	wait := maxIdle
-	for _, kind := range []string{store.JobArchive, store.JobDownstream} {
-		jobs, err := a.store.ListJobs(ctx, kind)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.logger.Error("listing jobs failed", "kind", kind, "err", err)
-			}
+	jobs, err := a.store.ListJobs(ctx, kind)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.logger.Error("listing jobs failed", "kind", kind, "err", err)
+		}
+		return wait
+	}
+	for _, job := range jobs {
+		if ctx.Err() != nil {
 			return wait
 		}
-		for _, job := range jobs {
-			if ctx.Err() != nil {
-				return wait
-			}
-			now := a.opts.Now()
-			if !job.Due(now) {
-				wait = min(wait, job.NextAttempt.Sub(now))
-				continue
-			}
-			if next, ok := a.runJob(ctx, job); ok {
-				wait = min(wait, max(0, next.Sub(a.opts.Now())))
-			}
+		if !match(job) {
+			continue
+		}
+		now := a.opts.Now()
+		if !job.Due(now) {
+			wait = min(wait, job.NextAttempt.Sub(now))
+			continue
+		}
+		if next, ok := a.runJob(ctx, job); ok {
+			wait = min(wait, max(0, next.Sub(a.opts.Now())))
 		}
 	}
 	return max(wait, time.Millisecond)
+}
+
+// dropOrphanDeliveries hands runDelivery, which deletes them, the delivery jobs that no
+// target's worker picks up: those of targets no longer configured.
+func (a *Archiver) dropOrphanDeliveries(ctx context.Context) {
+	jobs, err := a.store.ListJobs(ctx, store.JobDownstream)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.logger.Error("listing jobs failed", "kind", store.JobDownstream, "err", err)
+		}
+		return
+	}
+	for _, job := range jobs {
+		if ctx.Err() != nil {
+			return
+		}
+		if !a.hasTarget(job) {
+			a.runDelivery(ctx, job)
+		}
+	}
+}
+
+// hasTarget reports whether job is a delivery to a configured target.
+func (a *Archiver) hasTarget(job store.Job) bool {
+	for _, t := range a.targets {
+		if strings.HasSuffix(job.ID, "/"+t.id) {
+			return true
+		}
+	}
+	return false
 }
 
 // runJob runs one job. When the job failed and stays, it returns its next attempt time.

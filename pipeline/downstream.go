@@ -141,6 +141,7 @@ func (a *Archiver) queueDeliveries(ctx context.Context, archive store.Archive) e
 			return err
 		}
 	}
+	a.wakeDeliveries()
 	return nil
 }
 
