@@ -2,10 +2,13 @@ package tools
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -60,12 +63,10 @@ func principalClient(t *testing.T, url, principal string) (*client.Client, *noti
 	return c, got
 }
 
-// TestWaitSlotsSharedAcrossPrincipals shows that one principal can take every wait slot of
-// the server. The 16 slots are shared by all callers, so an agent that starts 16 waits of
-// up to 5 minutes each leaves every other principal with CodeUnavailable for that time,
-// although the other principal has started no wait at all. Expected: a principal's own
-// waits cannot keep another principal from waiting. Fix: bound the waits per principal
-// (for example 4 each) in addition to the server-wide bound.
+// TestWaitSlotsSharedAcrossPrincipals checks that one principal cannot take every wait
+// slot of the server. With only the server-wide bound of 16 waits, an agent that started
+// 16 waits of up to 5 minutes each left every other principal with CodeUnavailable for
+// that time, although the other principal had started no wait at all.
 func TestWaitSlotsSharedAcrossPrincipals(t *testing.T) {
 	decider, err := policy.NewStatic(policy.Config{Principals: map[string][]string{
 		"busy-agent": {policy.Wildcard}, "other-agent": {policy.Wildcard}}})
@@ -80,6 +81,7 @@ func TestWaitSlotsSharedAcrossPrincipals(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook, nil)
+	var returned atomic.Int64
 	for i := range maxConcurrentWaits {
 		wg.Add(1)
 		go func() {
@@ -87,11 +89,18 @@ func TestWaitSlotsSharedAcrossPrincipals(t *testing.T) {
 			token := "busy-" + string(rune('a'+i))
 			_, _ = callWait(t, busy, map[string]any{"envelope_id": knownEnvelopeID,
 				"timeout_seconds": 120}, token)
+			returned.Add(1)
 		}()
 	}
-	if !waitForProgress(got, maxConcurrentWaits) {
-		t.Fatalf("the %d waits of busy-agent did not all start within 20 s",
-			maxConcurrentWaits)
+	// Each wait either runs, and then sends a progress notification with its own token, or
+	// is rejected and returns at once.
+	deadline := time.Now().Add(30 * time.Second)
+	for startedOrReturned(got, &returned) < maxConcurrentWaits {
+		if time.Now().After(deadline) {
+			t.Fatalf("the %d waits of busy-agent did not all start or return within 30 s",
+				maxConcurrentWaits)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	res, err := callWait(t, other, map[string]any{"envelope_id": knownEnvelopeID,
@@ -131,4 +140,14 @@ func TestWaitUpperCaseGUID(t *testing.T) {
 		t.Errorf("reached = false with status %q, want true for a completed envelope",
 			out.Envelope.Status)
 	}
+}
+
+// startedOrReturned counts the waits that sent a progress notification, by distinct
+// progress token, plus those that returned.
+func startedOrReturned(got *notifications, returned *atomic.Int64) int {
+	tokens := map[any]bool{}
+	for _, n := range got.withMethod(string(mcp.MethodNotificationProgress)) {
+		tokens[fmt.Sprint(n.Params.AdditionalFields["progressToken"])] = true
+	}
+	return len(tokens) + int(returned.Load())
 }
