@@ -86,8 +86,16 @@ type StuckReport struct {
 	// Stuck are the ids of the envelopes found stuck.
 	Stuck []string
 	// Truncated is true when Docusign had more envelopes than one page, which the run
-	// does not fetch.
+	// does not fetch. The next run lists from the last one returned.
 	Truncated bool
+}
+
+// stuckRun is the Data of the stuck check's job record.
+type stuckRun struct {
+	LastRun time.Time `json:"last_run"`
+	// Cursor is the last_modified time of the last envelope of a truncated list, where the
+	// next run's list starts. It is zero after a complete list.
+	Cursor time.Time `json:"cursor,omitzero"`
 }
 
 // StuckChecker finds envelopes sent long ago and still unsigned, with one
@@ -205,11 +213,12 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.opts.Now().UTC()
-	if err := c.claimRun(ctx, now); err != nil {
+	cursor, err := c.claimRun(ctx, now)
+	if err != nil {
 		return StuckReport{}, err
 	}
 
-	report := StuckReport{FromDate: c.fromDate(ctx, now)}
+	report := StuckReport{FromDate: later(c.fromDate(ctx, now), cursor)}
 	info, _, err := c.opts.Envelopes.ListStatusChanges(ctx, &docusign.ListStatusChangesOptions{
 		FromDate: report.FromDate, Status: stuckStatuses, Count: stuckListCount,
 		OrderBy: "last_modified", Order: "asc",
@@ -220,8 +229,8 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 	report.Listed = len(info.Envelopes)
 	report.Truncated = truncatedList(info)
 	if report.Truncated {
-		// NOTE: the run does not page, to keep to one call. Envelopes past the first page,
-		// the most recently changed, wait for Connect or for a run with fewer changes.
+		// The run does not page, to keep to one call. The next run lists from the last
+		// envelope returned, and the stored states stand in for the envelopes not listed.
 		c.logger.Warn("stuck check saw only the first page of envelopes",
 			"returned", info.ResultSetSize, "total", info.TotalSetSize)
 	}
@@ -235,28 +244,94 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 			c.alertStuck(ctx, env, now)
 		}
 	}
+	if report.Truncated || !cursor.IsZero() {
+		report.Stuck = append(report.Stuck, c.stuckUnlisted(ctx, info.Envelopes, now)...)
+	}
+	c.saveCursor(ctx, now, report.Truncated, info.Envelopes)
 	return report, nil
+}
+
+// stuckUnlisted alerts for, and returns, the envelopes that the store records as open and
+// sent at least StuckAfter ago but that a truncated list, or one that started at a cursor,
+// did not return. Such an envelope changed after the page's last envelope or not since
+// from_date, so its stored state stands in for Docusign's.
+// NOTE: a change that Connect missed and that falls past the page leaves a stored state
+// open that Docusign has closed, which raises a false alert until a later run lists it.
+func (c *StuckChecker) stuckUnlisted(ctx context.Context, listed []docusign.Envelope,
+	now time.Time) []string {
+	seen := make(map[string]bool, len(listed))
+	for _, env := range listed {
+		seen[strings.ToLower(env.EnvelopeID)] = true
+	}
+	states, err := c.opts.Store.ListEnvelopeStates(ctx, func(st store.EnvelopeState) bool {
+		return isOpen(st.Status) && !seen[strings.ToLower(st.EnvelopeID)]
+	})
+	if err != nil {
+		c.logger.Warn("reading open envelopes failed, so envelopes past the listed page "+
+			"are not checked", "err", err)
+		return nil
+	}
+	var stuck []string
+	for _, st := range states {
+		env := docusign.Envelope{EnvelopeID: st.EnvelopeID, Status: st.Status,
+			SentDateTime: sentAt(st).Format(time.RFC3339Nano)}
+		if c.isStuck(env, now) {
+			stuck = append(stuck, env.EnvelopeID)
+			c.alertStuck(ctx, env, now)
+		}
+	}
+	return stuck
+}
+
+// saveCursor stores where the next run's list starts: after the last envelope of a
+// truncated list, or from the oldest open envelope again after a complete one.
+func (c *StuckChecker) saveCursor(ctx context.Context, now time.Time, truncated bool,
+	listed []docusign.Envelope) {
+	run := stuckRun{LastRun: now}
+	if truncated && len(listed) > 0 {
+		last, err := docusign.ParseTime(listed[len(listed)-1].LastModifiedDateTime)
+		if err == nil {
+			run.Cursor = last.UTC()
+		}
+	}
+	if err := c.putRun(ctx, run); err != nil {
+		c.logger.Warn("saving the stuck check's next start failed", "err", err)
+	}
 }
 
 // claimRun records this run's time in the store before the call, so that a failing or
 // interrupted run also counts against the polling interval, and returns ErrTooSoon when
-// the previous run was too recent.
-func (c *StuckChecker) claimRun(ctx context.Context, now time.Time) error {
+// the previous run was too recent. It returns the cursor that the previous run saved, zero
+// when there is none.
+func (c *StuckChecker) claimRun(ctx context.Context, now time.Time) (time.Time, error) {
 	job, err := c.opts.Store.GetJob(ctx, store.JobStuckCheck, stuckCheckJobID)
 	switch {
 	case err == nil && !job.Due(now):
-		return fmt.Errorf("%w: next run allowed at %s", ErrTooSoon,
+		return time.Time{}, fmt.Errorf("%w: next run allowed at %s", ErrTooSoon,
 			job.NextAttempt.Format(time.RFC3339))
 	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("stuck check: read last run: %w", err)
+		return time.Time{}, fmt.Errorf("stuck check: read last run: %w", err)
 	}
-	last, _ := json.Marshal(map[string]time.Time{"last_run": now})
-	err = c.opts.Store.PutJob(ctx, store.Job{Kind: store.JobStuckCheck, ID: stuckCheckJobID,
-		NextAttempt: now.Add(MinStuckCheckInterval), Data: last})
+	var prev stuckRun
+	if err == nil && len(job.Data) > 0 {
+		// An unreadable record only loses the cursor, and the run lists from the oldest
+		// open envelope.
+		_ = json.Unmarshal(job.Data, &prev)
+	}
+	if err := c.putRun(ctx, stuckRun{LastRun: now, Cursor: prev.Cursor}); err != nil {
+		return time.Time{}, fmt.Errorf("stuck check: record run: %w", err)
+	}
+	return prev.Cursor, nil
+}
+
+// putRun stores run as the stuck check's job record, due MinStuckCheckInterval after it.
+func (c *StuckChecker) putRun(ctx context.Context, run stuckRun) error {
+	data, err := json.Marshal(run)
 	if err != nil {
-		return fmt.Errorf("stuck check: record run: %w", err)
+		return err
 	}
-	return nil
+	return c.opts.Store.PutJob(ctx, store.Job{Kind: store.JobStuckCheck,
+		ID: stuckCheckJobID, NextAttempt: run.LastRun.Add(MinStuckCheckInterval), Data: data})
 }
 
 // fromDate returns the sent time of the oldest open envelope in the store less
