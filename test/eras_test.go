@@ -68,8 +68,8 @@ func checkToolsWork(t *testing.T, c *client.Client) {
 	if err != nil {
 		t.Fatalf("tools/list: %v", err)
 	}
-	if len(list.Tools) != 9 {
-		t.Errorf("tools/list returned %d tools, want 9", len(list.Tools))
+	if len(list.Tools) != toolCount {
+		t.Errorf("tools/list returned %d tools, want %d", len(list.Tools), toolCount)
 	}
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "list_templates"

@@ -22,6 +22,9 @@ import (
 	"github.com/ys88io/docusign-mcp/internal/pdf"
 )
 
+// toolCount is the number of tools a server without --read-only or a policy lists.
+const toolCount = 12
+
 // binaryPath is the docusign-mcp binary that TestMain builds.
 var binaryPath string
 

@@ -120,7 +120,7 @@ func (c *stdioClient) callTool(name string, args map[string]any, out any) toolRe
 	return res
 }
 
-// TestStdioEveryToolKeepsStdoutClean runs all nine tools over stdio with debug logging
+// TestStdioEveryToolKeepsStdoutClean runs every tool over stdio with debug logging
 // and checks that stdout carries only JSON-RPC messages while the logs go to stderr.
 func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 	c := newStdioClient(t, "serve", "--simulator", "--log-level", "debug")
@@ -170,6 +170,13 @@ func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 	c.callTool("get_template",
 		map[string]any{"template_id": templates.Templates[0].TemplateID}, nil)
 	called["get_template"] = true
+	c.callTool("list_routing_profiles", map[string]any{}, nil)
+	called["list_routing_profiles"] = true
+	c.callTool("preview_envelope", createEnvelopeArgs(t), nil)
+	called["preview_envelope"] = true
+	c.callTool("wait_for_envelope", map[string]any{"envelope_id": created.EnvelopeID,
+		"timeout_seconds": 1}, nil)
+	called["wait_for_envelope"] = true
 	c.callTool("void_envelope", map[string]any{"envelope_id": created.EnvelopeID,
 		"reason": "End-to-end test"}, nil)
 	called["void_envelope"] = true
@@ -179,8 +186,8 @@ func TestStdioEveryToolKeepsStdoutClean(t *testing.T) {
 			t.Errorf("tool %s was listed but not called", tool.Name)
 		}
 	}
-	if len(list.Tools) != 9 {
-		t.Errorf("tools/list returned %d tools, want 9", len(list.Tools))
+	if len(list.Tools) != toolCount {
+		t.Errorf("tools/list returned %d tools, want %d", len(list.Tools), toolCount)
 	}
 	closeAndDrain(t, c)
 }
