@@ -125,6 +125,8 @@ func (d *Deps) readEnvelopeResource(ctx context.Context, req mcp.ReadResourceReq
 	[]mcp.ResourceContents, error) {
 	envelopeID := templateArgument(req.Params.Arguments, "envelopeId")
 	terr := checkGUID("envelopeId", envelopeID, "envelope id")
+	// Docusign and the store write envelope ids in lower case.
+	envelopeID = strings.ToLower(envelopeID)
 	if terr == nil {
 		terr = d.decide(ctx, envelopeReadTool, true, envelopeID)
 	}

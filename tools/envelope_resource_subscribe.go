@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -27,6 +28,14 @@ type subscriberKey struct {
 	stream    server.ClientSession
 }
 
+// subscription is one client's subscription to an envelope: the principal that subscribed,
+// whose policy decides each update, and the URI as the client wrote it, which the update
+// names.
+type subscription struct {
+	principal string
+	uri       string
+}
+
 // envelopeSubscriptions sends notifications/resources/updated to the clients subscribed to an
 // envelope whenever the store commits a change of its state.
 type envelopeSubscriptions struct {
@@ -34,8 +43,8 @@ type envelopeSubscriptions struct {
 	d   *Deps
 
 	mu sync.Mutex
-	// byURI maps each subscribed envelope URI to its subscribers and their principals.
-	byURI map[string]map[subscriberKey]string
+	// byURI maps each subscribed envelope URI, with the id in lower case, to its subscribers.
+	byURI map[string]map[subscriberKey]subscription
 	// pending are the URIs changed since the sender last ran.
 	pending map[string]bool
 	sending bool
@@ -59,8 +68,8 @@ func registerEnvelopeResource(s *server.MCPServer, d *Deps) {
 	if !ok {
 		return
 	}
-	subs := &envelopeSubscriptions{mcp: s, d: d, byURI: map[string]map[subscriberKey]string{},
-		pending: map[string]bool{}}
+	subs := &envelopeSubscriptions{mcp: s, d: d,
+		byURI: map[string]map[subscriberKey]subscription{}, pending: map[string]bool{}}
 	server.WithResourceCapabilities(true, false)(s)
 	hooks.AddOnRequestInitialization(subs.authorize)
 	hooks.AddAfterSubscribe(subs.afterSubscribe)
@@ -186,21 +195,32 @@ func (e *envelopeSubscriptions) unregister(_ context.Context, session server.Cli
 	}
 }
 
+// canonicalURI returns an envelope URI with its id in lower case, as Docusign and the store
+// write envelope ids, and any other URI as it is.
+func canonicalURI(uri string) string {
+	if id, ok := envelopeIDFromURI(uri); ok {
+		return envelopeURI(strings.ToLower(id))
+	}
+	return uri
+}
+
 func (e *envelopeSubscriptions) add(key subscriberKey, principal, uri string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.byURI[uri] == nil {
-		e.byURI[uri] = map[subscriberKey]string{}
+	canonical := canonicalURI(uri)
+	if e.byURI[canonical] == nil {
+		e.byURI[canonical] = map[subscriberKey]subscription{}
 	}
-	e.byURI[uri][key] = principal
+	e.byURI[canonical][key] = subscription{principal: principal, uri: uri}
 }
 
 func (e *envelopeSubscriptions) remove(key subscriberKey, uri string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.byURI[uri], key)
-	if len(e.byURI[uri]) == 0 {
-		delete(e.byURI, uri)
+	canonical := canonicalURI(uri)
+	delete(e.byURI[canonical], key)
+	if len(e.byURI[canonical]) == 0 {
+		delete(e.byURI, canonical)
 	}
 }
 
@@ -232,7 +252,7 @@ func (e *envelopeSubscriptions) count(key subscriberKey) int {
 // changed is the store's listener. It runs on the writer's goroutine, so it only marks the
 // URI and leaves the sending to a goroutine of its own.
 func (e *envelopeSubscriptions) changed(state store.EnvelopeState) {
-	uri := envelopeURI(state.EnvelopeID)
+	uri := envelopeURI(strings.ToLower(state.EnvelopeID))
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.byURI[uri]) == 0 {
@@ -255,34 +275,38 @@ func (e *envelopeSubscriptions) sendPending() {
 			e.mu.Unlock()
 			return
 		}
-		batch := map[string]map[subscriberKey]string{}
+		var batch []subscriberUpdate
 		for uri := range e.pending {
-			batch[uri] = make(map[subscriberKey]string, len(e.byURI[uri]))
-			for key, principal := range e.byURI[uri] {
-				batch[uri][key] = principal
+			for key, sub := range e.byURI[uri] {
+				batch = append(batch, subscriberUpdate{key: key, sub: sub})
 			}
 		}
 		clear(e.pending)
 		e.mu.Unlock()
-		for uri, subscribers := range batch {
-			for key, principal := range subscribers {
-				e.notify(uri, key, principal)
-			}
+		for _, update := range batch {
+			e.notify(update.key, update.sub)
 		}
 	}
 }
 
+// subscriberUpdate is one update that sendPending sends.
+type subscriberUpdate struct {
+	key subscriberKey
+	sub subscription
+}
+
 // notify sends one update, after the policy confirms that the subscriber may still read the
 // envelope: the policy may have been reloaded since the subscription.
-func (e *envelopeSubscriptions) notify(uri string, key subscriberKey, principal string) {
-	envelopeID, _ := envelopeIDFromURI(uri)
+func (e *envelopeSubscriptions) notify(key subscriberKey, sub subscription) {
+	envelopeID, _ := envelopeIDFromURI(sub.uri)
+	principal := sub.principal
 	ctx := policy.WithPrincipal(context.Background(), principal)
 	if terr := e.d.decide(ctx, envelopeReadTool, true, envelopeID); terr != nil {
 		e.d.Logger.Info("not sending an envelope update that the policy now denies",
 			"envelope_id", envelopeID, "principal", principal)
 		return
 	}
-	params := map[string]any{"uri": uri}
+	params := map[string]any{"uri": sub.uri}
 	var err error
 	if key.stream != nil {
 		err = sendToStream(key.stream, params)

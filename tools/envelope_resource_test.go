@@ -386,3 +386,24 @@ func TestStatusServesConnectSnapshot(t *testing.T) {
 		t.Errorf("Envelopes:get calls = %d, want 0 for a completed envelope in the store", got)
 	}
 }
+
+func TestEnvelopeSubscriptionUpperCaseID(t *testing.T) {
+	h := newWatchHarness(t)
+	putState(t, h, knownEnvelopeID, "sent", store.SourceDocusign, nil)
+	c, got := registeredHTTPClient(t, h, policy.DefaultPrincipal)
+	// A GUID is case-insensitive, but Docusign and the store write it in lower case.
+	uri := envelopeURI(strings.ToUpper(knownEnvelopeID))
+	var sub mcp.SubscribeRequest
+	sub.Params.URI = uri
+	if err := c.Subscribe(context.Background(), sub); err != nil {
+		t.Fatalf("resources/subscribe %s failed: %v", uri, err)
+	}
+	putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook, nil)
+	if !got.waitFor(string(mcp.MethodNotificationResourceUpdated), uri) {
+		t.Fatalf("no resources/updated naming %s within 20 s", uri)
+	}
+	if view := readEnvelopeResource(t, c, strings.ToUpper(knownEnvelopeID)); view.Status !=
+		"completed" {
+		t.Errorf("status read through the upper-case URI = %q, want completed", view.Status)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -21,9 +22,12 @@ const (
 	// 60-second timeout needs a client that resets its timeout on progress notifications.
 	// Five minutes bounds how long one call holds a stdio worker and a wait slot.
 	MaxWaitTimeout = 5 * time.Minute
-	// maxConcurrentWaits is how many wait_for_envelope calls run at once per server. It is
+	// maxConcurrentWaits is how many wait_for_envelope calls wait at once per server. It is
 	// half the stdio transport's 32 workers, so waits cannot hold every worker.
 	maxConcurrentWaits = 16
+	// maxWaitsPerPrincipal is how many of those one principal may hold, so one agent cannot
+	// take every slot from the others.
+	maxWaitsPerPrincipal = 4
 	// waitProgressInterval is how often a wait sends a progress notification while nothing
 	// changes.
 	waitProgressInterval = 5 * time.Second
@@ -83,7 +87,7 @@ func (waitOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 func newWaitForEnvelope(d *Deps) (serverTool, error) {
-	slots := make(chan struct{}, maxConcurrentWaits)
+	slots := &waitSlots{}
 	tool, err := buildTool(d, toolSpec[waitInput, waitOutput]{
 		name: "wait_for_envelope",
 		description: "Reads only. Waits until an envelope reaches a target status (default: " +
@@ -98,18 +102,7 @@ func newWaitForEnvelope(d *Deps) (serverTool, error) {
 		validate:   validateWait,
 		envelopeID: func(in *waitInput) string { return in.EnvelopeID },
 		run: func(ctx context.Context, in *waitInput) (waitOutput, []content, *ToolError) {
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			default:
-				return waitOutput{}, nil, &ToolError{Code: CodeUnavailable, Retryable: true,
-					RetryAfter: int(waitProgressInterval / time.Second),
-					Message: fmt.Sprintf("this server already runs %d waits, its max",
-						maxConcurrentWaits),
-					NextStep: "call again in a few seconds, or read the resource " +
-						envelopeURI(in.EnvelopeID)}
-			}
-			return waitForEnvelope(ctx, d, in)
+			return waitForEnvelope(ctx, d, in, slots)
 		},
 	})
 	if err != nil {
@@ -127,6 +120,8 @@ func validateWait(in *waitInput) *ToolError {
 	if terr := checkGUID("envelope_id", in.EnvelopeID, "envelope id"); terr != nil {
 		return terr
 	}
+	// Docusign and the store write envelope ids in lower case, and the wait compares ids.
+	in.EnvelopeID = strings.ToLower(in.EnvelopeID)
 	for i, status := range in.Until {
 		if !slices.Contains(waitStatuses, strings.ToLower(status)) {
 			return invalidArgument(indexed("until", i), "status %q is not one wait_for_envelope "+
@@ -174,4 +169,46 @@ func waitResult(view envelopeView, in *waitInput, waited time.Duration) (waitOut
 		Envelope: view,
 	}
 	return out, out.Reached || out.Final
+}
+
+// waitSlots bounds the waits that run at once, per server and per principal.
+type waitSlots struct {
+	mu          sync.Mutex
+	total       int
+	byPrincipal map[string]int
+}
+
+// acquire takes a slot for principal and returns the function that releases it, or the
+// error of a full server or a principal at its bound.
+func (w *waitSlots) acquire(principal, envelopeID string) (func(), *ToolError) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var reason string
+	switch {
+	case w.total >= maxConcurrentWaits:
+		reason = fmt.Sprintf("this server already runs %d waits, its max", maxConcurrentWaits)
+	case w.byPrincipal[principal] >= maxWaitsPerPrincipal:
+		reason = fmt.Sprintf("principal %q already runs %d waits, the max per principal",
+			principal, maxWaitsPerPrincipal)
+	}
+	if reason != "" {
+		return nil, &ToolError{Code: CodeUnavailable, Retryable: true,
+			RetryAfter: int(waitProgressInterval / time.Second), Message: reason,
+			NextStep: "call again when one of the running waits has returned, or " +
+				"subscribe to the resource " + envelopeURI(envelopeID)}
+	}
+	if w.byPrincipal == nil {
+		w.byPrincipal = map[string]int{}
+	}
+	w.total++
+	w.byPrincipal[principal]++
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.total--
+		w.byPrincipal[principal]--
+		if w.byPrincipal[principal] == 0 {
+			delete(w.byPrincipal, principal)
+		}
+	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -29,8 +30,8 @@ var errSessionEnded = errors.New("the MCP session ended")
 // waitForEnvelope returns the envelope's state once it reaches a target or the timeout
 // passes. It reads Docusign at most once, at the start, and only when the store has no view
 // of the envelope.
-func waitForEnvelope(ctx context.Context, d *Deps, in *waitInput) (waitOutput, []content,
-	*ToolError) {
+func waitForEnvelope(ctx context.Context, d *Deps, in *waitInput, slots *waitSlots) (
+	waitOutput, []content, *ToolError) {
 	watcher, ok := d.Envelopes.(envelopeWatcher)
 	if !ok {
 		return waitOutput{}, nil, &ToolError{Code: CodeUnavailable,
@@ -59,6 +60,12 @@ func waitForEnvelope(ctx context.Context, d *Deps, in *waitInput) (waitOutput, [
 	if out, done := waitResult(view, in, 0); done {
 		return out, nil, nil
 	}
+	// Only a call that waits takes a slot, so a state that already decides always returns.
+	release, terr := slots.acquire(policy.PrincipalFrom(ctx), in.EnvelopeID)
+	if terr != nil {
+		return waitOutput{}, nil, terr
+	}
+	defer release()
 	progress := newProgressReporter(ctx, float64(in.TimeoutSeconds))
 	defer progress.flush()
 	progress.send(waitMessage(view, in))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -316,7 +317,7 @@ func TestWaitEndsWithItsSession(t *testing.T) {
 		TimeoutSeconds: 300}
 	done := make(chan *ToolError, 1)
 	go func() {
-		_, _, terr := waitForEnvelope(ctx, d, in)
+		_, _, terr := waitForEnvelope(ctx, d, in, &waitSlots{})
 		done <- terr
 	}()
 	deadline := time.Now().Add(20 * time.Second)
@@ -347,7 +348,7 @@ func TestWaitEndsOnCancel(t *testing.T) {
 		TimeoutSeconds: 300}
 	done := make(chan *ToolError, 1)
 	go func() {
-		_, _, terr := waitForEnvelope(ctx, d, in)
+		_, _, terr := waitForEnvelope(ctx, d, in, &waitSlots{})
 		done <- terr
 	}()
 	cancel()
@@ -361,12 +362,12 @@ func TestWaitEndsOnCancel(t *testing.T) {
 	}
 }
 
-func TestWaitLimitsConcurrentWaits(t *testing.T) {
+func TestWaitLimitsWaitsPerPrincipal(t *testing.T) {
 	h := newWatchHarness(t)
 	putState(t, h, knownEnvelopeID, "sent", store.SourceDocusign, viewSnapshot("sent"))
 	c, got := registeredHTTPClient(t, h, policy.DefaultPrincipal)
 	var wg sync.WaitGroup
-	for i := range maxConcurrentWaits {
+	for i := range maxWaitsPerPrincipal {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -377,8 +378,8 @@ func TestWaitLimitsConcurrentWaits(t *testing.T) {
 			}
 		}()
 	}
-	if !waitForProgress(got, maxConcurrentWaits) {
-		t.Fatalf("the %d waits did not all start within 20 s", maxConcurrentWaits)
+	if !waitForProgress(got, maxWaitsPerPrincipal) {
+		t.Fatalf("the %d waits did not all start within 20 s", maxWaitsPerPrincipal)
 	}
 	res, err := callWait(t, c, map[string]any{"envelope_id": knownEnvelopeID}, "")
 	if err != nil {
@@ -389,8 +390,44 @@ func TestWaitLimitsConcurrentWaits(t *testing.T) {
 		t.Errorf("extra wait error = %s (retryable %v), want a retryable %s", body.Code,
 			body.Retryable, CodeUnavailable)
 	}
+	// A call whose state already decides needs no slot.
+	out := mustWait(t, c, map[string]any{"envelope_id": knownEnvelopeID,
+		"until": []string{"sent"}}, "")
+	if !out.Reached {
+		t.Errorf("reached = false for a sent envelope and target sent, want true")
+	}
 	putState(t, h, knownEnvelopeID, "completed", store.SourceWebhook, nil)
 	wg.Wait()
+}
+
+func TestWaitSlotsBounds(t *testing.T) {
+	slots := &waitSlots{}
+	var releases []func()
+	for i := range maxConcurrentWaits {
+		principal := "agent-" + string(rune('a'+i/maxWaitsPerPrincipal))
+		release, terr := slots.acquire(principal, knownEnvelopeID)
+		if terr != nil {
+			t.Fatalf("wait %d of %s failed: %s", i, principal, terr.Message)
+		}
+		releases = append(releases, release)
+	}
+	if _, terr := slots.acquire("agent-z", knownEnvelopeID); terr == nil ||
+		!strings.Contains(terr.Message, "this server") {
+		t.Errorf("a wait past the server's bound = %v, want the server's bound", terr)
+	}
+	releases[0]()
+	if _, terr := slots.acquire("agent-a", knownEnvelopeID); terr != nil {
+		t.Errorf("a wait after a release failed: %s", terr.Message)
+	}
+	if _, terr := slots.acquire("agent-b", knownEnvelopeID); terr == nil ||
+		!strings.Contains(terr.Message, "this server") {
+		t.Errorf("a wait past the server's bound after refilling = %v, want a denial", terr)
+	}
+	releases[5]()
+	if _, terr := slots.acquire("agent-a", knownEnvelopeID); terr == nil ||
+		!strings.Contains(terr.Message, "per principal") {
+		t.Errorf("a fifth wait of agent-a = %v, want the per-principal bound", terr)
+	}
 }
 
 func TestWaitOutputMatchesSchema(t *testing.T) {
