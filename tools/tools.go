@@ -222,16 +222,9 @@ func (d Deps) withDefaults() *Deps {
 }
 
 func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool, error) {
-	input, err := reflectSchema(new(In))
+	input, output, err := schemasOf[In, Out]()
 	if err != nil {
-		return server.ServerTool{}, fmt.Errorf("tool %s input: %w", spec.name, err)
-	}
-	output, err := reflectSchema(new(Out))
-	if err == nil {
-		output, err = withBudgetProperty(output)
-	}
-	if err != nil {
-		return server.ServerTool{}, fmt.Errorf("tool %s output: %w", spec.name, err)
+		return server.ServerTool{}, fmt.Errorf("tool %s %w", spec.name, err)
 	}
 	tool := mcp.NewToolWithRawSchema(spec.name, spec.description, input)
 	mcp.WithRawOutputSchema(output)(&tool)

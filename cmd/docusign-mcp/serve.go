@@ -7,11 +7,15 @@ import (
 
 	"github.com/ys88io/docusign-mcp/policy"
 	"github.com/ys88io/docusign-mcp/store"
+	"github.com/ys88io/docusign-mcp/tools"
 )
 
 // runServeCommand parses the serve configuration, reads the key files and serves.
 // Every configuration problem is reported at once, one line each, with exit status 2.
 func runServeCommand(ctx context.Context, args []string, env environment) error {
+	// Reflecting the tool schemas takes tens of milliseconds of CPU, so it runs while the
+	// configuration is read and the store opens.
+	go tools.WarmSchemas()
 	cfg, problems, err := parseServeConfig(args, env)
 	if err != nil {
 		return err
