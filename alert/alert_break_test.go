@@ -32,11 +32,12 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestAlertURLPathSecretNotLogged shows that a failed alert post logs the alert URL's
-// path. Chat webhooks (Slack, Teams, Discord) carry their secret in the path, such as
-// /services/T0/B0/<secret>, and the doc comment of pipelineConfig.AlertURL states that the URL may carry a token and
-// must never be logged whole. Expected: the log names the host at most, never the path.
-// Fix: log a hash or the scheme and host only, as the downstream targets do with TargetID.
+// TestAlertURLPathSecretNotLogged guards against a defect, since fixed, in which a failed
+// alert post logs the alert URL's path. Chat webhooks (Slack, Teams, Discord) carry their
+// secret in the path, such as /services/T0/B0/<secret>, and the doc comment of
+// pipelineConfig.AlertURL states that the URL may carry a token and must never be logged
+// whole. Expected: the log names the host at most, never the path. Fix: log a hash or the
+// scheme and host only, as the downstream targets do with TargetID.
 func TestAlertURLPathSecretNotLogged(t *testing.T) {
 	const secret = "XyZsecretPathToken0123456789"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -58,11 +59,13 @@ func TestAlertURLPathSecretNotLogged(t *testing.T) {
 	}
 }
 
-// TestAlertFloodKeepsOtherKinds shows that a flood of alerts of one kind fills the 64-entry
-// post queue, such as one stuck_envelope alert per envelope from a single stuck check. A
-// later alert of another kind, such as consent_revoked, is then dropped and never posted. Each stuck envelope has its own key, so the per-key interval does not bound the
-// flood. Expected: the rare alert still reaches the alert URL. Fix: bound the rate per kind
-// (or summarise a flood in one post) and never drop a kind that has no post queued.
+// TestAlertFloodKeepsOtherKinds guards against a defect, since fixed, in which a flood of
+// alerts of one kind fills the 64-entry post queue, such as one stuck_envelope alert per
+// envelope from a single stuck check. A later alert of another kind, such as
+// consent_revoked, is then dropped and never posted. Each stuck envelope has its own key,
+// so the per-key interval does not bound the flood. Expected: the rare alert still reaches
+// the alert URL. Fix: bound the rate per kind (or summarise a flood in one post) and never
+// drop a kind that has no post queued.
 func TestAlertFloodKeepsOtherKinds(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
@@ -111,11 +114,11 @@ func TestAlertFloodKeepsOtherKinds(t *testing.T) {
 	}
 }
 
-// TestAlertTrackingBounded shows that the sink's map of recent alerts grows past
-// maxTracked when more than maxTracked distinct keys are raised within one interval,
-// because the pruning only drops entries older than the interval. Each stuck envelope of a
-// large account is its own key. Expected: at most maxTracked entries. Fix: evict the oldest
-// entries (or keep a count per kind) once the map is full.
+// TestAlertTrackingBounded guards against a defect, since fixed, in which the sink's map of
+// recent alerts grows past maxTracked when more than maxTracked distinct keys are raised
+// within one interval, because the pruning only drops entries older than the interval. Each
+// stuck envelope of a large account is its own key. Expected: at most maxTracked entries.
+// Fix: evict the oldest entries (or keep a count per kind) once the map is full.
 func TestAlertTrackingBounded(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
 	sink, err := New(Options{Interval: time.Hour, Now: clock.Now,
@@ -138,12 +141,12 @@ func TestAlertTrackingBounded(t *testing.T) {
 	}
 }
 
-// TestAlertCloseDeliversQueued shows that Close drops the alert posts still queued. A
-// consent halt or an archive failure raised just before a shutdown, such as a restart by
-// systemd, then never reaches the alert URL, although Raise returned true and the audit
-// log records it as raised. Expected: Close posts what is queued, within a bounded time.
-// Fix: drain the queue in send after stop, each post under PostTimeout, and give up after
-// a total deadline.
+// TestAlertCloseDeliversQueued guards against a defect, since fixed, in which Close drops
+// the alert posts still queued. A consent halt or an archive failure raised just before a
+// shutdown, such as a restart by systemd, then never reaches the alert URL, although Raise
+// returned true and the audit log records it as raised. Expected: Close posts what is
+// queued, within a bounded time. Fix: drain the queue in send after stop, each post under
+// PostTimeout, and give up after a total deadline.
 func TestAlertCloseDeliversQueued(t *testing.T) {
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})

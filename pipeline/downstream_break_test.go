@@ -11,14 +11,14 @@ import (
 	"github.com/ys88io/docusign-mcp/store"
 )
 
-// TestHangingDownstreamBlocksArchiving shows that one downstream URL that accepts the
-// connection and never responds stops all archiving. The archiver runs its jobs one at a
-// time on one goroutine, so a post waits PostTimeout (30 seconds by default) before the next
-// job starts, per attempt and per pending delivery. With many pending deliveries a completed
-// envelope waits hours to be archived. Here PostTimeout is an hour, so the second envelope
-// is never archived within the test's deadline. Expected: archiving does not wait on
-// downstream posts. Fix: run deliveries on their own goroutine (or a small pool per
-// target), apart from the archive jobs.
+// TestHangingDownstreamBlocksArchiving guards against a defect, since fixed, in which one
+// downstream URL that accepts the connection and never responds stops all archiving. The
+// archiver runs its jobs one at a time on one goroutine, so a post waits PostTimeout (30
+// seconds by default) before the next job starts, per attempt and per pending delivery.
+// With many pending deliveries a completed envelope waits hours to be archived. Here
+// PostTimeout is an hour, so the second envelope is never archived within the test's
+// deadline. Expected: archiving does not wait on downstream posts. Fix: run deliveries on
+// their own goroutine (or a small pool per target), apart from the archive jobs.
 func TestHangingDownstreamBlocksArchiving(t *testing.T) {
 	env := newSimEnv(t)
 	ctx := context.Background()

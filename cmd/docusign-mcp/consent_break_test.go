@@ -9,12 +9,12 @@ import (
 	"github.com/ys88io/docusign-mcp/docusign"
 )
 
-// TestSecondHaltRaisesAlert shows that a second consent halt within the alert interval
-// (default 1h) raises no alert. The halt alert's key is the reason only, so the sink
-// suppresses it as a repeat of the first halt, although the first one ended with a resume.
-// An operator who restored consent then gets no alert when it is revoked again. Expected:
-// each halt raises one alert. Fix: key the alert by the halt (reason and Since), or let
-// onResume clear the sink's memory of the halt alert.
+// TestSecondHaltRaisesAlert guards against a defect, since fixed, in which a second consent
+// halt within the alert interval (default 1h) raises no alert. The halt alert's key is the
+// reason only, so the sink suppresses it as a repeat of the first halt, although the first
+// one ended with a resume. An operator who restored consent then gets no alert when it is
+// revoked again. Expected: each halt raises one alert. Fix: key the alert by the halt
+// (reason and Since), or let onResume clear the sink's memory of the halt alert.
 func TestSecondHaltRaisesAlert(t *testing.T) {
 	sink, err := alert.New(alert.Options{Interval: time.Hour,
 		Logger: slog.New(slog.DiscardHandler)})

@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// TestCheckHidesWebhookURLPaths shows that check echoes an invalid alert or downstream URL
-// with its path, and only the query removed. Chat webhooks keep their secret in the path
-// (Slack's /services/T../B../<secret>), and the doc comment of pipelineConfig.AlertURL
-// states that the URL may carry a token and must never be logged whole. A typo in the
-// scheme then prints the secret to the terminal and to CI logs. Expected: the line names
-// the setting and the scheme or host only. Fix: redact the path too (or print a hash, as
-// pipeline.TargetID does), in pipelineFlags.check.
+// TestCheckHidesWebhookURLPaths guards against a defect, since fixed, in which check echoes
+// an invalid alert or downstream URL with its path, and only the query removed. Chat
+// webhooks keep their secret in the path (Slack's /services/T../B../<secret>), and the doc
+// comment of pipelineConfig.AlertURL states that the URL may carry a token and must never
+// be logged whole. A typo in the scheme then prints the secret to the terminal and to CI
+// logs. Expected: the line names the setting and the scheme or host only. Fix: redact the
+// path too (or print a hash, as pipeline.TargetID does), in pipelineFlags.check.
 func TestCheckHidesWebhookURLPaths(t *testing.T) {
 	const secret = "Zq9secretWebhookPath77"
 	tests := []struct {
