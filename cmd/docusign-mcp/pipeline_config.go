@@ -47,11 +47,12 @@ type pipelineFlags struct {
 // urlList is a repeatable URL flag.
 type urlList []string
 
-// String returns the URLs without their queries, which may carry tokens.
+// String returns the URLs with only their schemes and hosts, because the rest may carry
+// tokens.
 func (l *urlList) String() string {
 	out := make([]string, 0, len(*l))
 	for _, u := range *l {
-		out = append(out, redactQuery(u))
+		out = append(out, redactURL(u))
 	}
 	return strings.Join(out, ",")
 }
@@ -87,7 +88,9 @@ func (p *pipelineFlags) check(getenv func(string) string) (pipelineConfig, []str
 	cfg := pipelineConfig{DownstreamURLs: p.downstream, AlertURL: p.alertURL.value,
 		DownstreamKey: getenv(downstreamKeyEnv), AlertInterval: *p.alertInterval,
 		StuckAfter: *p.stuckAfter, StuckCheckEvery: *p.stuckCheckEvery}
+	downstreamName := "--downstream-url"
 	if !flagWasSet(p.fs, "downstream-url") {
+		downstreamName = downstreamURLsEnv
 		cfg.DownstreamURLs = nil
 		for u := range strings.SplitSeq(getenv(downstreamURLsEnv), ",") {
 			if u = strings.TrimSpace(u); u != "" {
@@ -98,17 +101,17 @@ func (p *pipelineFlags) check(getenv func(string) string) (pipelineConfig, []str
 	var problems []string
 	for _, u := range cfg.DownstreamURLs {
 		if !isHTTPURL(u) {
-			problems = append(problems, fmt.Sprintf("--downstream-url %q is invalid: use an "+
-				"absolute http or https URL", redactQuery(u)))
+			problems = append(problems, fmt.Sprintf("%s %q is invalid: use an absolute "+
+				"http or https URL", downstreamName, redactURL(u)))
 		}
 	}
 	if len(cfg.DownstreamURLs) > 0 && cfg.DownstreamKey == "" {
-		problems = append(problems, "--downstream-url is set but "+downstreamKeyEnv+
+		problems = append(problems, downstreamName+" is set but "+downstreamKeyEnv+
 			" is empty: set it to the key that the downstream receivers verify")
 	}
 	if cfg.AlertURL != "" && !isHTTPURL(cfg.AlertURL) {
 		problems = append(problems, fmt.Sprintf("%s %q is invalid: use an absolute http "+
-			"or https URL", p.alertURL.name(), redactQuery(cfg.AlertURL)))
+			"or https URL", p.alertURL.name(), redactURL(cfg.AlertURL)))
 	}
 	problems = append(problems, checkPipelineDurations(cfg)...)
 	return cfg, problems
@@ -138,13 +141,21 @@ func isHTTPURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// redactQuery returns raw without its query and user information, which may carry tokens.
-func redactQuery(raw string) string {
+// redactURL returns the scheme and host of raw, followed by "/..." when raw has more.
+// Chat webhooks carry their secret in the path, and other URLs in the query or user
+// information, so only the scheme and host are safe to print.
+func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		before, _, _ := strings.Cut(raw, "?")
-		return before
+		return "(an invalid URL)"
 	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	out := u.Scheme + "://" + u.Host
+	if u.Scheme == "" {
+		out = u.Host
+	}
+	if u.User != nil || u.Opaque != "" || u.Path != "" || u.RawQuery != "" ||
+		u.Fragment != "" {
+		out += "/..."
+	}
+	return out
 }

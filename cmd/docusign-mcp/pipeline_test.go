@@ -41,7 +41,7 @@ func TestPipelineConfigFromFlagsAndEnv(t *testing.T) {
 		{name: "missing key", args: []string{"--downstream-url", "https://127.0.0.1:1/a"},
 			wantProblem: downstreamKeyEnv},
 		{name: "bad downstream URL", args: []string{"--downstream-url", "ftp://x/y?token=s"},
-			vars: map[string]string{downstreamKeyEnv: "k"}, wantProblem: "ftp://x/y\""},
+			vars: map[string]string{downstreamKeyEnv: "k"}, wantProblem: "ftp://x/...\""},
 		{name: "bad alert URL", vars: map[string]string{alertURLEnv: "hooks.internal"},
 			wantProblem: alertURLEnv},
 		{name: "check too often", args: []string{"--stuck-check-every", "5m"},
