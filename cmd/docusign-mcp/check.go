@@ -14,9 +14,9 @@ import (
 const checkTimeout = 2 * time.Minute
 
 const checkSummary = `Check the serve configuration end to end and print one line per check: the
-settings, the private key, the JWT Grant token, the userinfo account and REST
-base URI, an Accounts:get call, the policy file, the data directory and store key,
-and the Connect HMAC keys when configured. A failed line says how to fix it, and
+settings, the private key, the CA file when set, the JWT Grant token, the userinfo
+account and REST base URI, an Accounts:get call, the policy file, the data
+directory and store key, and the Connect HMAC keys when configured. A failed line says how to fix it, and
 the exit status is 1 when any check fails. check takes the flags, variables and
 --config file of serve, sends only read requests to Docusign and prints no secret.`
 
@@ -98,17 +98,36 @@ func runChecks(ctx context.Context, r *checkReport, cfg serveConfig, problems []
 	checkWarnings(r, cfg)
 	keys, secretProblems := loadSecrets(cfg)
 	keysOK := checkKeyFiles(r, cfg, keys, secretProblems)
+	caOK := checkCAFile(r, &cfg)
 	switch {
 	case len(problems) > 0:
 		r.skip("docusign", "the configuration is invalid, so no request was sent")
 	case !keysOK:
 		r.skip("docusign", "the key files are invalid, so no request was sent")
+	case !caOK:
+		r.skip("docusign", "the CA file is invalid, so no request was sent")
 	default:
 		checkDocusign(ctx, r, cfg, keys)
 	}
 	checkPolicy(r, cfg)
 	checkDataDir(r, cfg, keys, keysOK)
 	checkConnectKeys(r, cfg)
+}
+
+// checkCAFile loads DOCUSIGN_CA_FILE into cfg the way serve does, so that check trusts the
+// same certificate authorities, and reports whether the file is usable or unset.
+func checkCAFile(r *checkReport, cfg *serveConfig) bool {
+	if cfg.Simulator || cfg.Docusign.CAFile == "" {
+		return true
+	}
+	pool, problem := loadRootCAs(cfg.Docusign.CAFile)
+	if problem != "" {
+		r.fail("ca file", problem)
+		return false
+	}
+	cfg.Docusign.RootCAs = pool
+	r.ok("ca file", cfg.Docusign.CAFile+" is trusted in addition to the system roots")
+	return true
 }
 
 // checkWarnings prints what serve would log as warnings at start: ignored flags, key files

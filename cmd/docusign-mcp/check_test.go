@@ -26,7 +26,16 @@ type checkFixture struct {
 
 func newCheckFixture(t *testing.T) *checkFixture {
 	t.Helper()
-	sim := docusigntest.NewServer(docusigntest.Options{})
+	return newCheckFixtureWith(t, docusigntest.Options{})
+}
+
+// newCheckFixtureWith starts a simulator with opts and returns a fixture pointing at it.
+func newCheckFixtureWith(t *testing.T, opts docusigntest.Options) *checkFixture {
+	t.Helper()
+	sim, err := docusigntest.Start(opts)
+	if err != nil {
+		t.Fatalf("start simulator: %v", err)
+	}
 	t.Cleanup(sim.Close)
 	creds := sim.Credentials()
 	dir := t.TempDir()

@@ -91,7 +91,7 @@ type docusignConfig struct {
 	// roots, such as the certificate of a simulator started with 'sim --tls'.
 	CAFile string
 	// RootCAs is the system roots plus CAFile's certificates, nil without CAFile. serve
-	// fills it after reading the file.
+	// and check fill it after reading the file.
 	RootCAs *x509.CertPool
 }
 
