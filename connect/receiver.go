@@ -47,6 +47,13 @@ type AuditAppender interface {
 
 var _ AuditAppender = (*store.AuditLog)(nil)
 
+// batchedAppender is an AuditAppender that can append without its own disk sync.
+// *store.AuditLog implements it. The receiver uses it because RecordWebhookDelivery's sync,
+// which follows the append, covers the record too.
+type batchedAppender interface {
+	AppendBatched(rec store.AuditRecord) (store.AuditRecord, error)
+}
+
 // ReceiverOptions configures NewReceiver.
 type ReceiverOptions struct {
 	Verifier *Verifier
@@ -199,7 +206,7 @@ func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event,
 // recordOnce applies ev to the envelope state, appends the audit record and records the
 // delivery, unless the delivery is already recorded. Deliveries of one envelope take turns,
 // so a redelivery that arrives while the first copy is being applied waits and is then
-// found. The audit append and the record both sync to disk, the state write with them.
+// found. The record's sync to disk covers the state write and the audit append before it.
 // NOTE: a failure after the state write responds 500, so Docusign's redelivery writes the
 // same state and audit record again. The state cannot move backwards either way.
 func (r *Receiver) recordOnce(ctx context.Context, ev Event, d store.WebhookDelivery) (
@@ -260,7 +267,13 @@ func (r *Receiver) audit(rec store.AuditRecord) error {
 	rec.Kind = store.AuditWebhook
 	rec.Caller = AuditCaller
 	rec.Time = r.opts.Now()
-	if _, err := r.opts.Audit.Append(rec); err != nil {
+	var err error
+	if batched, ok := r.opts.Audit.(batchedAppender); ok {
+		_, err = batched.AppendBatched(rec)
+	} else {
+		_, err = r.opts.Audit.Append(rec)
+	}
+	if err != nil {
 		return fmt.Errorf("append audit record: %w", err)
 	}
 	return nil
