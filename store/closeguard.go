@@ -16,9 +16,12 @@ var ErrClosed = errors.New("store is closed")
 type closeGuard struct {
 	mu     sync.RWMutex
 	closed bool
+	// syncs lets concurrent callers share one disk sync.
+	syncs syncGroup
 }
 
-// sync flushes db to disk unless the store is closed or closing.
+// sync flushes db to disk unless the store is closed or closing. Concurrent callers share
+// syncs, so each sync covers the writes of every caller waiting for it.
 func (g *closeGuard) sync(db *badger.DB) error {
 	if g == nil {
 		return db.Sync()
@@ -28,7 +31,7 @@ func (g *closeGuard) sync(db *badger.DB) error {
 	if g.closed {
 		return ErrClosed
 	}
-	return db.Sync()
+	return g.syncs.sync(db.Sync)
 }
 
 // close marks the store closed, waits for running syncs, and then runs closeDB.
