@@ -25,6 +25,10 @@ type benchConfig struct {
 	JSON   bool
 	// CPUProfile is a file that receives the CPU profile of our target's measured run.
 	CPUProfile string
+	// Startup is the number of timed serve starts over stdio; 0 skips them.
+	Startup int
+	// NoLoad skips the load of both targets.
+	NoLoad bool
 }
 
 // mixEntry is one tool of the call mix and its relative weight.
@@ -66,6 +70,9 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 	asJSON := fs.Bool("json", false, "print the results as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "file that receives the CPU profile of the "+
 		"measured run against docusign-mcp, for go tool pprof")
+	startup := fs.Int("startup", 5, "number of timed serve starts over stdio, each "+
+		"measured from process start to the initialize response (0: none)")
+	noLoad := fs.Bool("no-load", false, "skip the load and measure only the starts")
 	logFormat, logLevel := logFlags(fs)
 	fs.Lookup("log-level").DefValue = "warn"
 	if err := fs.Set("log-level", "warn"); err != nil {
@@ -75,7 +82,8 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 		return benchConfig{}, nil, err
 	}
 	cfg := benchConfig{Sessions: *sessions, Duration: *duration, Calls: *calls,
-		Warmup: *warmup, JSON: *asJSON, CPUProfile: *cpuProfile}
+		Warmup: *warmup, JSON: *asJSON, CPUProfile: *cpuProfile, Startup: *startup,
+		NoLoad: *noLoad}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
 	if cfg.Sessions < 1 || cfg.Sessions > 1000 {
@@ -85,6 +93,10 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 	if cfg.Calls < 0 || (cfg.Calls == 0 && cfg.Duration <= 0) {
 		problems = append(problems, "--calls must be positive, or 0 with a positive "+
 			"--duration")
+	}
+	if cfg.Startup < 0 || cfg.Startup > 100 {
+		problems = append(problems, fmt.Sprintf("--startup %d is out of range: use 0 to "+
+			"100 starts", cfg.Startup))
 	}
 	if cfg.Warmup < 0 {
 		problems = append(problems, fmt.Sprintf("--warmup %d is negative: use 0 or more "+
@@ -150,8 +162,17 @@ func runBenchCommand(ctx context.Context, args []string, env environment) error 
 	return nil
 }
 
-// printBenchReport prints the report as two tables and the ratios.
+// printBenchReport prints the start figures, the two load tables and the ratios.
 func printBenchReport(w io.Writer, r benchReport) {
+	if s := r.Startup; s != nil {
+		fmt.Fprintf(w, "serve over stdio, %d starts (load average %s): initialize after "+
+			"%.1f ms median, %.1f ms max; idle RSS %.1f MiB, peak %.1f MiB\n", s.Runs,
+			s.LoadAverage, s.InitializeMedianMillis, s.InitializeMaxMillis, s.IdleRSSMiB,
+			s.PeakRSSMiB)
+	}
+	if r.Bare.Name == "" {
+		return
+	}
 	fmt.Fprintf(w, "bench: %d sessions, mix %s, %d CPUs, load average %s\n",
 		r.Sessions, formatMix(r.Mix), r.CPUs, r.LoadAverage)
 	for _, t := range []targetReport{r.Bare, r.Ours} {

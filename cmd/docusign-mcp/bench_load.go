@@ -29,6 +29,8 @@ type benchReport struct {
 	Bare        targetReport `json:"bare"`
 	Ours        targetReport `json:"ours"`
 	Ratios      benchRatios  `json:"ratios"`
+	// Startup is nil when --startup is 0.
+	Startup *startupReport `json:"startup,omitempty"`
 }
 
 // targetReport contains the figures of one target. Times are per call.
@@ -92,6 +94,16 @@ type benchSession struct {
 func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchReport, error) {
 	report := benchReport{Sessions: cfg.Sessions, Mix: cfg.Mix, CPUs: runtime.NumCPU(),
 		GoVersion: runtime.Version(), LoadAverage: loadAverage()}
+	if cfg.Startup > 0 {
+		startup, err := measureStartup(ctx, cfg.Startup, logger)
+		if err != nil {
+			return report, err
+		}
+		report.Startup = &startup
+	}
+	if cfg.NoLoad {
+		return report, nil
+	}
 	bare, err := startBareTarget(ctx)
 	if err != nil {
 		return report, err
