@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +26,11 @@ const connectPath = "/connect"
 
 // connectPruneInterval is the time between prunes of old Connect delivery records.
 const connectPruneInterval = time.Hour
+
+// connectBodyTimeout bounds the time a /connect request's body takes to arrive after its
+// headers. Docusign sends each message whole, so only a stalled or hostile client needs
+// longer, and the server's ReadHeaderTimeout does not cover the body.
+const connectBodyTimeout = 30 * time.Second
 
 // connectState is the Connect receiver of a running server.
 type connectState struct {
@@ -166,7 +172,41 @@ func (a *app) mountConnect(routes map[string]http.Handler, maxBodyBytes int64) {
 	if a.connect == nil || a.connect.receiver == nil || routes == nil {
 		return
 	}
-	routes[connectPath] = limitBody(maxBodyBytes, a.connect.receiver)
+	routes[connectPath] = bodyDeadline(connectBodyTimeout,
+		limitBody(maxBodyBytes, a.connect.receiver))
+}
+
+// bodyDeadline sets a read deadline of d on the connection of each request, and clears it
+// once next has read the body to its end. A client that sends its body too slowly then
+// fails the body read, and the receiver rejects the request.
+func bodyDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		// A ResponseWriter without deadlines, such as a test recorder, returns
+		// http.ErrNotSupported, and the request is then served without one.
+		if err := rc.SetReadDeadline(time.Now().Add(d)); err == nil && r.Body != nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody clears the connection's read deadline when the body is read to its end, so
+// the deadline does not cut the handler's later work. After any other error the deadline
+// stays, because the server reads the rest of an unread body before it responds.
+type deadlineBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	cleared bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.cleared {
+		b.cleared = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // publishConnect points the embedded simulator's Connect at this server's /connect, signed
