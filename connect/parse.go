@@ -31,6 +31,8 @@ type Event struct {
 	AccountID string
 	// RecipientID is set on recipient events.
 	RecipientID string
+	// TemplateID is set on template events of a JSON message.
+	TemplateID string
 	// Status is the envelope status in lower case, such as completed. It is empty when the
 	// message carries none, such as a recipient event without the envelope summary.
 	Status string
@@ -110,6 +112,7 @@ type simMessage struct {
 		AccountID       string          `json:"accountId"`
 		EnvelopeID      string          `json:"envelopeId"`
 		RecipientID     string          `json:"recipientId"`
+		TemplateID      string          `json:"templateId"`
 		EnvelopeSummary json.RawMessage `json:"envelopeSummary"`
 	} `json:"data"`
 }
@@ -128,7 +131,8 @@ func parseJSON(body []byte) (Event, error) {
 	ev := Event{Name: strings.ToLower(strings.TrimSpace(msg.Event)), Format: FormatJSON,
 		EnvelopeID:  strings.TrimSpace(msg.Data.EnvelopeID),
 		AccountID:   strings.TrimSpace(msg.Data.AccountID),
-		RecipientID: strings.TrimSpace(msg.Data.RecipientID)}
+		RecipientID: strings.TrimSpace(msg.Data.RecipientID),
+		TemplateID:  strings.TrimSpace(msg.Data.TemplateID)}
 	var err error
 	if ev.RetryCount, err = parseRetryCount(msg.RetryCount); err != nil {
 		return Event{}, err
@@ -221,7 +225,8 @@ func (ev Event) validate() error {
 		return fmt.Errorf("connect message %s has no envelope id", ev.Name)
 	}
 	for _, id := range []struct{ field, value string }{{"envelope id", ev.EnvelopeID},
-		{"account id", ev.AccountID}, {"recipient id", ev.RecipientID}} {
+		{"account id", ev.AccountID}, {"recipient id", ev.RecipientID},
+		{"template id", ev.TemplateID}} {
 		if len(id.value) > maxIDLength || strings.IndexFunc(id.value, notIDRune) >= 0 {
 			return fmt.Errorf("connect message %s %q is invalid: want a GUID or a number",
 				id.field, truncate(id.value, 60))

@@ -174,6 +174,7 @@ func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event,
 	d := store.WebhookDelivery{
 		EnvelopeID:  ev.EnvelopeID,
 		RecipientID: ev.RecipientID,
+		TemplateID:  ev.TemplateID,
 		Event:       ev.Name,
 		GeneratedAt: ev.GeneratedAt,
 		BodySHA256:  hex.EncodeToString(sum[:]),

@@ -44,6 +44,8 @@ type WebhookDelivery struct {
 	// RecipientID is set on recipient events, so that events of two recipients generated
 	// at the same instant stay apart.
 	RecipientID string `json:"recipient_id,omitempty"`
+	// TemplateID is set on template events, which have no envelope id.
+	TemplateID string `json:"template_id,omitempty"`
 	// Event is the Connect event name, such as envelope-completed.
 	Event string `json:"event"`
 	// GeneratedAt is Docusign's generatedDateTime of the message.
@@ -60,9 +62,15 @@ type WebhookDelivery struct {
 
 // EventKey returns the identity of the event: the envelope id, the recipient id, the event
 // name and the generated time, as Docusign repeats them on every redelivery of one message.
-// An event without an envelope id, such as template-created, is identified by its body
-// hash alone, because two such events may share the name and the time.
+// A template event is identified by its template id, name and generated time instead. Any
+// other event without an envelope id is identified by its body hash alone, because two
+// such events may share the name and the time. A redelivery's body differs from the first
+// copy's in retryCount, so only the first kinds of key match redeliveries.
 func (d WebhookDelivery) EventKey() string {
+	if d.EnvelopeID == "" && d.TemplateID != "" {
+		return "template|" + d.TemplateID + "|" + d.Event + "|" +
+			d.GeneratedAt.UTC().Format(time.RFC3339Nano)
+	}
 	if d.EnvelopeID == "" {
 		return "body|" + d.BodySHA256
 	}
