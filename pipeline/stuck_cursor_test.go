@@ -12,8 +12,8 @@ import (
 )
 
 // TestStuckCheckPagesAcrossRuns checks that a run after a truncated list starts at the last
-// envelope that list returned, still reports the stored open envelopes it does not list,
-// and that a complete list sends the next run back to the oldest open envelope.
+// envelope that list returned and still reports the stored open envelopes it does not
+// list. A complete list then sends the next run back to the oldest open envelope.
 func TestStuckCheckPagesAcrossRuns(t *testing.T) {
 	clock := newFakeClock()
 	ctx := context.Background()
