@@ -14,7 +14,7 @@ func envelopeDefinition(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 	var template *docusign.EnvelopeTemplate
 	if in.Source == "template" {
 		var terr *ToolError
-		if template, terr = lookUpTemplate(ctx, d, in.TemplateID); terr != nil {
+		if template, terr = lookUpTemplate(ctx, d, in); terr != nil {
 			return nil, terr
 		}
 	}
@@ -53,11 +53,16 @@ func definitionFor(in *createEnvelopeInput, template *docusign.EnvelopeTemplate)
 	return def, nil
 }
 
-// lookUpTemplate fetches the template, so an unknown id or role fails before anything is
-// created.
-func lookUpTemplate(ctx context.Context, d *Deps, templateID string) (*docusign.EnvelopeTemplate,
-	*ToolError) {
+// lookUpTemplate fetches the input's template, so an unknown id or role fails before
+// anything is created. A routing profile's template that is not found is the operator's to
+// fix, so that error is routing_profile_invalid rather than invalid_argument.
+func lookUpTemplate(ctx context.Context, d *Deps, in *createEnvelopeInput) (
+	*docusign.EnvelopeTemplate, *ToolError) {
+	templateID := in.TemplateID
 	template, _, err := d.Docusign.Templates.Get(ctx, templateID)
+	if docusign.IsNotFound(err) && in.routing != nil {
+		return nil, profileTemplateMissing(in.routing.profile)
+	}
 	if docusign.IsNotFound(err) {
 		return nil, invalidArgument("template_id", "template %s does not exist or this "+
 			"account has no access to it: pick one from list_templates", templateID)

@@ -140,7 +140,7 @@ func previewEnvelope(ctx context.Context, d *Deps, in *createEnvelopeInput) (
 	var template *docusign.EnvelopeTemplate
 	if in.Source == "template" {
 		var terr *ToolError
-		if template, terr = lookUpTemplate(ctx, d, in.TemplateID); terr != nil {
+		if template, terr = lookUpTemplate(ctx, d, in); terr != nil {
 			return previewEnvelopeOutput{}, nil, terr
 		}
 	}

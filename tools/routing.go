@@ -21,8 +21,8 @@ const (
 	// CodeRoutingRoleUnknown means a role that the profile does not define was filled. The
 	// message lists the roles the profile expects.
 	CodeRoutingRoleUnknown = "routing_role_unknown"
-	// CodeRoutingProfileInvalid means the profile does not fit its template, which only the
-	// server operator can fix in the policy file.
+	// CodeRoutingProfileInvalid means the profile's template does not exist or does not fit
+	// the profile, which only the server operator can fix in the policy file.
 	CodeRoutingProfileInvalid = "routing_profile_invalid"
 )
 

@@ -286,10 +286,21 @@ func templateRoleKinds(template *docusign.EnvelopeTemplate) (signers, copies []s
 	return signers, copies
 }
 
+// profileInvalidNextStep is the next step of every routing_profile_invalid error.
+const profileInvalidNextStep = "use another profile or list the recipients yourself, and " +
+	"ask the server operator to fix the profile in the policy file"
+
 func profileInvalid(p policy.RoutingProfile, problem string) *ToolError {
 	return &ToolError{Code: CodeRoutingProfileInvalid, Field: "profile",
 		Message: fmt.Sprintf("routing profile %s does not fit its template: %s", p.Name,
 			problem),
-		NextStep: "use another profile or list the recipients yourself, and ask the server " +
-			"operator to fix the profile in the policy file"}
+		NextStep: profileInvalidNextStep}
+}
+
+// profileTemplateMissing is the error for a profile whose template Docusign does not find.
+func profileTemplateMissing(p policy.RoutingProfile) *ToolError {
+	return &ToolError{Code: CodeRoutingProfileInvalid, Field: "profile",
+		Message: fmt.Sprintf("routing profile %s names template %s, which does not exist or "+
+			"this account has no access to it", p.Name, p.TemplateID),
+		NextStep: profileInvalidNextStep}
 }
