@@ -26,6 +26,12 @@ type payload struct {
 func (s *Sink) send() {
 	defer close(s.done)
 	for {
+		select {
+		case <-s.stop:
+			s.drain()
+			return
+		default:
+		}
 		p, ok := s.queue.pop()
 		if ok {
 			s.post(context.Background(), p)
