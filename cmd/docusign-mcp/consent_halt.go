@@ -22,7 +22,8 @@ const (
 )
 
 // auditConsentResumed is the audit record kind written when a halt ends. Its Code is the
-// halt's reason. The halt itself is audited as an alert of kind consent_revoked.
+// halt's reason. The halt itself is audited as an alert whose kind is the halt's reason,
+// consent_revoked or key_rejected.
 const auditConsentResumed = "consent_resumed"
 
 // consentConfig configures what serve does when Docusign consent or the key is lost.
@@ -140,8 +141,8 @@ func loadNextKey(serve serveConfig) ([]byte, error) {
 	return pemBytes, nil
 }
 
-// onHalt raises the consent_revoked alert on its own goroutine, because the client waits
-// for this callback.
+// onHalt raises an alert of the halt's reason, consent_revoked or key_rejected, on its own
+// goroutine, because the client waits for this callback.
 func (h *consentHalt) onHalt(ev docusign.HaltEvent) {
 	msg := "Docusign consent was revoked for the default user " + ev.UserID +
 		": every tool call fails until consent is granted at " + ev.ConsentURL
@@ -154,7 +155,7 @@ func (h *consentHalt) onHalt(ev docusign.HaltEvent) {
 	}
 	// The key names this halt, so that the sink's repeat bound never hides a later halt
 	// behind an earlier one that has already resumed.
-	a := alert.Alert{Kind: docusign.HaltConsentRevoked,
+	a := alert.Alert{Kind: ev.Reason,
 		Key: ev.Reason + " since " + ev.Since.UTC().Format(time.RFC3339Nano), Message: msg}
 	h.mu.Lock()
 	sink := h.sink

@@ -290,3 +290,27 @@ func TestLoadNextKey(t *testing.T) {
 		})
 	}
 }
+
+func TestConsentHaltAlertKind(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+	}{
+		{name: "consent revoked", reason: docusign.HaltConsentRevoked},
+		{name: "key rejected", reason: docusign.HaltKeyRejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &consentHalt{logger: slog.New(slog.DiscardHandler)}
+			h.onHalt(docusign.HaltEvent{Reason: tt.reason, UserID: "user-1",
+				ConsentURL: "http://127.0.0.1/oauth/auth?x", Since: time.Unix(0, 0)})
+			if len(h.pending) != 1 {
+				t.Fatalf("halt before the sink attached left %d pending alerts, want 1",
+					len(h.pending))
+			}
+			if got := h.pending[0].Kind; got != tt.reason {
+				t.Errorf("alert kind of a %s halt = %q, want %q", tt.reason, got, tt.reason)
+			}
+		})
+	}
+}
