@@ -10,6 +10,8 @@ import (
 // call takes. It is an internal test because the cache is not exported.
 func BenchmarkTokenCacheHit(b *testing.B) {
 	c := &Client{}
+	// Every token request passes the halt check first, as in a client from NewClient.
+	c.halt = newHaltState(c)
 	tc := newTokenCache(c)
 	now := time.Now()
 	tc.tokens["user"] = accessToken{value: "cached", renewAt: now.Add(time.Hour),
