@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ys88io/docusign-mcp/docusign"
 )
@@ -42,9 +44,24 @@ func checkNextKey(ctx context.Context, r *checkReport, cfg serveConfig, keys sec
 	}
 	if _, err := client.UserInfo(ctx); err != nil && !tokens.tokenIssued() {
 		r.fail("next key", fmt.Sprintf("key %s from %s: %s", next, path,
-			tokenProblem(err, dsCfg)))
+			nextKeyProblem(err, dsCfg)))
 		return
 	}
 	r.ok("next key", fmt.Sprintf("Docusign accepts key %s from %s, so the current key can "+
 		"be retired", next, path))
+}
+
+// nextKeyProblem explains a failed token request signed with the next key. A rejected
+// signature means Docusign does not know the key yet, which tokenProblem would blame on
+// the current key's setting.
+func nextKeyProblem(err error, cfg docusign.Config) string {
+	var oauth *docusign.OAuthError
+	if !errors.As(err, &oauth) || oauth.Description != "no_valid_keys_or_signatures" {
+		return tokenProblem(err, cfg)
+	}
+	reason := strings.TrimSpace(oauth.Code + " " + oauth.Description)
+	return fmt.Sprintf("%s rejected the JWT signature (%s): upload the public half of this "+
+		"key to integration key %s in Apps and Keys, or set DOCUSIGN_PRIVATE_KEY_NEXT_FILE "+
+		"(--private-key-next-file) to the private key of a key pair uploaded there",
+		cfg.AuthServer, reason, cfg.IntegrationKey)
 }

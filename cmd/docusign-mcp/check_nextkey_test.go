@@ -42,8 +42,8 @@ func TestCheckNextKey(t *testing.T) {
 	}{
 		{name: "both uploaded", uploadNext: true, wantStatus: statusOK,
 			want: "so the current key can be retired", tokenOK: true},
-		{name: "next not uploaded", wantStatus: statusFail, want: "wrong private key",
-			tokenOK: true},
+		{name: "next not uploaded", wantStatus: statusFail,
+			want: "upload the public half of this key to integration key", tokenOK: true},
 		{name: "current retired", uploadNext: true, dropOld: true, wantStatus: statusOK,
 			want: "Docusign accepts key SHA256:"},
 	}
@@ -66,6 +66,14 @@ func TestCheckNextKey(t *testing.T) {
 			if !strings.Contains(line, tt.want) {
 				t.Errorf("next key line = %q, want %s with %q\n%s", line, tt.wantStatus,
 					tt.want, out)
+			}
+			if strings.Contains(line, "DOCUSIGN_PRIVATE_KEY_FILE") {
+				t.Errorf("next key line = %q names the current key's setting, want "+
+					"DOCUSIGN_PRIVATE_KEY_NEXT_FILE", line)
+			}
+			if tt.wantStatus == statusFail &&
+				!strings.Contains(line, "DOCUSIGN_PRIVATE_KEY_NEXT_FILE") {
+				t.Errorf("next key line = %q, want the fix DOCUSIGN_PRIVATE_KEY_NEXT_FILE", line)
 			}
 			if got := checkLine(out, statusOK, "token") != ""; got != tt.tokenOK {
 				t.Errorf("token line ok = %v, want %v\n%s", got, tt.tokenOK, out)
