@@ -415,7 +415,14 @@ func TestSimulatorRateLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newSimEnv(t, tt.opts)
+			// The simulator counts calls per clock hour, so the calls must not straddle an
+			// hour boundary: the simulator and the client share a clock stopped 20 minutes
+			// into the current hour, which stays near the real time for context deadlines.
+			clock := newFakeClock()
+			clock.Set(time.Now().Truncate(time.Hour).Add(20 * time.Minute))
+			opts := tt.opts
+			opts.Clock = clock.Now
+			env := newSimEnv(t, opts, func(c *docusign.Config) { c.Clock = clock.Now })
 			ctx := context.Background()
 			var err error
 			for range 5 {
