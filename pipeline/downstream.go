@@ -277,14 +277,19 @@ func (a *Archiver) deleteJob(ctx context.Context, job store.Job) {
 	}
 }
 
-// redactURL returns raw without its query and user information, which may carry tokens.
+// redactURL returns the scheme and host of raw, followed by "/..." when raw has more.
+// Webhook URLs carry their secret in the path, the query or the user information.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
 	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	out := u.Scheme + "://" + u.Host
+	if u.User != nil || u.Opaque != "" || u.Path != "" || u.RawQuery != "" ||
+		u.Fragment != "" {
+		out += "/..."
+	}
+	return out
 }
 
 // unwrapURLError returns the cause of a *url.Error, whose message repeats the full URL.
