@@ -154,11 +154,25 @@ func (b *bridge) forward(ctx context.Context, msg []byte, env rpcEnvelope) {
 	var status *ownerStatusError
 	if errors.As(err, &status) {
 		b.writeError(env.ID, -32603, fmt.Sprintf("the docusign-mcp server at %s rejected "+
-			"the request: %v", b.url, err))
+			"the request: %v%s", b.url, err, b.statusHint(status)))
 		return
 	}
 	b.writeError(env.ID, -32603, fmt.Sprintf("bridge to the docusign-mcp server at %s "+
 		"failed: %v: check that the server is running", b.url, err))
+}
+
+// statusHint returns the fix for an owner's status that the bridge's configuration causes,
+// starting with ": ", or "" for other statuses.
+func (b *bridge) statusHint(status *ownerStatusError) string {
+	if status.StatusCode != http.StatusUnauthorized {
+		return ""
+	}
+	if b.authorization == "" {
+		return ": " + bridgeAuthorizationEnv + " is not set: set " + bridgeAuthorizationEnv +
+			" to 'Bearer TOKEN' with a token of the owner's policy file"
+	}
+	return ": set " + bridgeAuthorizationEnv + " to 'Bearer TOKEN' with a token that the " +
+		"owner's policy file lists, or a JWT that the owner accepts"
 }
 
 // ownerStatusError is an HTTP status other than 200 and 202 from the owner, with the start
