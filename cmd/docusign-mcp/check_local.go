@@ -92,6 +92,10 @@ func checkPolicy(r *checkReport, cfg serveConfig) {
 		return
 	}
 	st, err := newPolicyState(cfg, cfg.Docusign.UserID)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.fail("policy", missingPolicyProblem(cfg.PolicyFile))
+		return
+	}
 	if err != nil {
 		r.fail("policy", fmt.Sprintf("%v: fix the file (docs/policy.md lists its fields) "+
 			"and run check again", err))
@@ -100,6 +104,22 @@ func checkPolicy(r *checkReport, cfg serveConfig) {
 	f := st.file()
 	r.ok("policy", fmt.Sprintf("%s: %d principals, %d bearer tokens", cfg.PolicyFile,
 		len(f.Principals), len(f.Tokens)))
+}
+
+// missingPolicyProblem explains a policy file path that names no file. A relative path in
+// a config file is a common cause, because it resolves against the working directory.
+func missingPolicyProblem(path string) string {
+	msg := fmt.Sprintf("policy file %s does not exist: check the path in "+
+		"DOCUSIGN_MCP_POLICY_FILE (--policy)", path)
+	if filepath.IsAbs(path) {
+		return msg
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		cwd = "of this process"
+	}
+	return fmt.Sprintf("%s. A relative path resolves against the working directory %s, "+
+		"not the config file's directory, so prefer an absolute path", msg, cwd)
 }
 
 // checkDataDir checks that the data directory is writable and, when a store exists, that
