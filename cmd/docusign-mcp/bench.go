@@ -37,12 +37,12 @@ type mixEntry struct {
 	Weight int    `json:"weight"`
 }
 
-// benchTools are the tools that bench knows how to call, with the arguments it sends.
+// benchTools are the tools that bench can call: benchArguments builds their arguments.
 var benchTools = []string{"get_envelope_status", "list_envelopes", "list_templates",
 	"get_template"}
 
-// defaultMix is mostly status calls, which the envelope state answers, plus a share of
-// tools that call Docusign each time.
+// defaultMix is mostly status calls, which the stored envelope state serves, plus a share
+// of tools that call Docusign each time.
 const defaultMix = "get_envelope_status=85,list_templates=5,get_template=5,list_envelopes=5"
 
 const benchSummary = `Measure the server's overhead, throughput and memory. bench starts the same
@@ -54,7 +54,9 @@ server with one trivial tool the same way. It prints, for each tool, calls, p50
 and p99 latency, and the server-added latency (latency minus the time the
 server spent in Docusign calls during the call); then calls per second, the
 server's CPU time per call from a labelled CPU profile, and the peak RSS of this
-process, each also as a ratio to the bare server.`
+process, each also as a ratio to the bare server. Before the load, --startup
+starts serve over stdio that many times and prints the time to its initialize
+response and its idle RSS.`
 
 // parseBenchConfig parses the bench flags and returns one message per problem.
 func parseBenchConfig(args []string, env environment) (benchConfig, []string, error) {
@@ -86,6 +88,14 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 		NoLoad: *noLoad}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
+	problems = append(problems, checkBenchConfig(&cfg, *mix)...)
+	return cfg, problems, nil
+}
+
+// checkBenchConfig checks the numbers of cfg, parses mix into cfg.Mix, and returns one
+// message per problem.
+func checkBenchConfig(cfg *benchConfig, mix string) []string {
+	var problems []string
 	if cfg.Sessions < 1 || cfg.Sessions > 1000 {
 		problems = append(problems, fmt.Sprintf("--sessions %d is out of range: use 1 to "+
 			"1000", cfg.Sessions))
@@ -103,11 +113,11 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 			"calls", cfg.Warmup))
 	}
 	var mixProblem string
-	cfg.Mix, mixProblem = parseMix(*mix)
+	cfg.Mix, mixProblem = parseMix(mix)
 	if mixProblem != "" {
 		problems = append(problems, mixProblem)
 	}
-	return cfg, problems, nil
+	return problems
 }
 
 // parseMix parses "tool=weight,..." and returns a problem message when it is invalid.
