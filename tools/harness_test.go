@@ -29,12 +29,12 @@ type harness struct {
 	deps  Deps
 }
 
-func newHarness(t *testing.T, configure ...func(*Deps)) *harness {
+func newHarness(t testing.TB, configure ...func(*Deps)) *harness {
 	t.Helper()
 	return newHarnessWithSim(t, docusigntest.Options{}, docusign.RetryPolicy{}, configure...)
 }
 
-func newHarnessWithSim(t *testing.T, simOptions docusigntest.Options, retry docusign.RetryPolicy,
+func newHarnessWithSim(t testing.TB, simOptions docusigntest.Options, retry docusign.RetryPolicy,
 	configure ...func(*Deps)) *harness {
 	t.Helper()
 	sim := docusigntest.NewServer(simOptions)
