@@ -90,6 +90,12 @@ func NextEnvelopeState(cur EnvelopeState, found bool, next EnvelopeState) (Envel
 	if curKnown && nextKnown && nextRank < curRank {
 		return cur, false
 	}
+	if next.Source == SourceCreate && nextStatus == curStatus && len(next.Snapshot) == 0 &&
+		len(cur.Snapshot) > 0 {
+		// A Connect message that overtook the create's response already stored this
+		// status with a full view, which the create's bare status would drop.
+		return cur, false
+	}
 	sameRank := nextStatus == curStatus || (curKnown && nextKnown && nextRank == curRank)
 	if sameRank && next.ObservedAt.Before(cur.ObservedAt) {
 		// An older view of the same status still fills a state stored without one, such
