@@ -39,8 +39,8 @@ func TestLifecycleDocusignCalls(t *testing.T) {
 	envelopeID, _ := toolOutput(t, res)["envelope_id"].(string)
 	// NOTE: the state that create_envelope stores has no recipients, so a status call
 	// before the first Connect message would read the envelope once from Docusign.
-	waitForCondition(t, "the first Connect message is acknowledged", func() bool {
-		return acknowledged(sim, envelopeID)
+	waitForCondition(t, "the envelope-sent Connect message is acknowledged", func() bool {
+		return acknowledged(sim, envelopeID, "envelope-sent")
 	})
 	callStatus(t, c, envelopeID, 20)
 	if err := sim.SignAll(envelopeID); err != nil {
@@ -131,10 +131,11 @@ func statusOf(t *testing.T, c *client.Client, envelopeID string) string {
 	return status
 }
 
-// acknowledged reports whether serve acknowledged a Connect message about envelopeID.
-func acknowledged(sim *docusigntest.Server, envelopeID string) bool {
+// acknowledged reports whether serve acknowledged the Connect message of event about
+// envelopeID.
+func acknowledged(sim *docusigntest.Server, envelopeID, event string) bool {
 	for _, d := range sim.ConnectDeliveries() {
-		if d.EnvelopeID == envelopeID && d.OK() {
+		if d.EnvelopeID == envelopeID && d.Event == event && d.OK() {
 			return true
 		}
 	}
