@@ -230,7 +230,7 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 	report.Truncated = truncatedList(info)
 	if report.Truncated {
 		// The run does not page, to keep to one call. The next run lists from the last
-		// envelope returned, and the stored states stand in for the envelopes not listed.
+		// envelope returned, and the stored states replace the envelopes not listed.
 		c.logger.Warn("stuck check saw only the first page of envelopes",
 			"returned", info.ResultSetSize, "total", info.TotalSetSize)
 	}
@@ -254,7 +254,7 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 // stuckUnlisted alerts for, and returns, the envelopes that the store records as open and
 // sent at least StuckAfter ago but that a truncated list, or one that started at a cursor,
 // did not return. Such an envelope changed after the page's last envelope or not since
-// from_date, so its stored state stands in for Docusign's.
+// from_date, so its stored state replaces Docusign's in the check.
 // NOTE: a change that Connect missed and that falls past the page leaves a stored state
 // open that Docusign has closed, which raises a false alert until a later run lists it.
 func (c *StuckChecker) stuckUnlisted(ctx context.Context, listed []docusign.Envelope,
