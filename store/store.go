@@ -25,12 +25,23 @@ import (
 var ErrNotFound = errors.New("document not found in store")
 
 // chunkSize is the size of the pieces a document is split into. Badger rejects a single
-// transaction above about 15% of its memtable size (about 9.6 MB with the default 64 MB), so a
+// transaction above about 15% of its memtable size (about 2.4 MB with memTableSize), so a
 // 25 MB document cannot be one value.
 const chunkSize = 1 << 20
 
 // indexCacheSize is the block index cache Badger requires once encryption is on.
 const indexCacheSize = 32 << 20
+
+// Badger's memory options. Without jemalloc, each memtable is a Go byte slice of
+// memTableSize that the garbage collector counts as live, so Badger's defaults (five of
+// 64 MB and a 256 MB block cache) let the heap, and RSS under load, grow well past the
+// store's needs. A 16 MB memtable still takes the 1 MB document chunks, since Badger
+// allows a transaction up to about 15% of it (2.4 MB).
+const (
+	memTableSize   = 16 << 20
+	numMemtables   = 2
+	blockCacheSize = 32 << 20
+)
 
 // Options configures Open.
 type Options struct {
@@ -121,7 +132,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkFreeSpace(diskFree, dir, opts.minFreeBytes(), 0); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	bo := badger.DefaultOptions(dir).WithLogger(slogAdapter{opts.Logger})
+	bo := badger.DefaultOptions(dir).WithLogger(slogAdapter{opts.Logger}).
+		WithMemTableSize(memTableSize).WithNumMemtables(numMemtables).
+		WithBlockCacheSize(blockCacheSize)
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(indexCacheSize)
 	}
@@ -147,8 +160,7 @@ func newStore(db *badger.DB, opts Options) *Store {
 // openError explains why Badger could not open dir and what to do about it.
 func openError(dir string, err error) error {
 	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
-		return fmt.Errorf("open store %s: wrong encryption key: use the key the store "+
-			"was created with: %w", dir, err)
+		return &keyMismatchError{dir: dir, err: err}
 	}
 	var locked *LockedError
 	if errors.As(lockedError(dir, err), &locked) {
@@ -157,6 +169,20 @@ func openError(dir string, err error) error {
 	return fmt.Errorf("open store %s: %w: if the directory is damaged, restore it from a "+
 		"backup or set another data directory", dir, err)
 }
+
+// keyMismatchError is Badger's ErrEncryptionKeyMismatch with the fix. Its message leaves
+// out Badger's own text, which would only repeat "wrong encryption key".
+type keyMismatchError struct {
+	dir string
+	err error
+}
+
+func (e *keyMismatchError) Error() string {
+	return fmt.Sprintf("open store %s: wrong encryption key: use the key the store was "+
+		"created with", e.dir)
+}
+
+func (e *keyMismatchError) Unwrap() error { return e.err }
 
 // Close stops the upkeep job, then flushes and closes the database.
 func (s *Store) Close() error {

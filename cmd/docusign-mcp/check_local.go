@@ -195,8 +195,8 @@ func checkStoreOpens(r *checkReport, cfg serveConfig, keys secrets, keysOK bool)
 		r.skip("store", fmt.Sprintf("%v, so check cannot open it; the key works if that "+
 			"server runs", err))
 	case err != nil:
-		r.fail("store", fmt.Sprintf("%s does not open with the store key: %v: use the key "+
-			"the store was created with", storeDir, err))
+		// The store's errors end with their fix, such as the key the store was created with.
+		r.fail("store", fmt.Sprintf("store key from %s: %v", storeKeySource(cfg), err))
 	default:
 		_ = s.Close()
 		r.ok("store", storeDir+" opens with the store key")

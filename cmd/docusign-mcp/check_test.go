@@ -221,9 +221,12 @@ func TestCheckStoreKeyMismatch(t *testing.T) {
 	if code != exitFailure {
 		t.Errorf("check exited with %d, want 1", code)
 	}
-	if line := checkLine(out, statusFail, "store"); !strings.Contains(line,
-		"does not open with the store key") {
+	line := checkLine(out, statusFail, "store")
+	if !strings.Contains(line, "wrong encryption key") {
 		t.Errorf("store line = %q, want a key mismatch\n%s", line, out)
+	}
+	if n := strings.Count(line, "use the key the store was created with"); n != 1 {
+		t.Errorf("store line = %q states the fix %d times, want once", line, n)
 	}
 }
 
