@@ -204,12 +204,12 @@ func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event,
 	w.WriteHeader(http.StatusOK)
 }
 
-// recordOnce applies ev to the envelope state, appends the audit record and records the
-// delivery, unless the delivery is already recorded. Deliveries of one envelope take turns,
-// so a redelivery that arrives while the first copy is being applied waits and is then
-// found. The record's sync to disk covers the state write and the audit append before it.
-// NOTE: a failure after the state write responds 500, so Docusign's redelivery writes the
-// same state and audit record again. The state cannot move backwards either way.
+// recordOnce applies ev to the envelope state, then records the delivery and appends its
+// audit record, unless the delivery is already recorded. Deliveries of one envelope take
+// turns, so a redelivery that arrives while the first copy is being applied waits and is
+// then found. With a *store.AuditLog, the record and the audit record are written in one
+// transaction, so a crash or a failure at any point never audits a delivery twice. The
+// redelivery applies the same state again, which changes nothing, and audits it once.
 func (r *Receiver) recordOnce(ctx context.Context, ev Event, d store.WebhookDelivery) (
 	duplicate, applied bool, err error) {
 	unlock := r.locks.lock(ev.EnvelopeID)
@@ -220,13 +220,23 @@ func (r *Receiver) recordOnce(ctx context.Context, ev Event, d store.WebhookDeli
 	if applied, err = r.applyState(ctx, ev); err != nil {
 		return false, false, err
 	}
-	if err := r.audit(store.AuditRecord{EnvelopeID: ev.EnvelopeID, Action: ev.Name,
+	rec := r.auditRecord(store.AuditRecord{EnvelopeID: ev.EnvelopeID, Action: ev.Name,
 		KeyID: d.KeyID, StatusCode: http.StatusOK, Outcome: "ok",
-		Attempt: ev.RetryCount + 1}); err != nil {
+		Attempt: ev.RetryCount + 1})
+	var isNew bool
+	if log, ok := r.opts.Audit.(*store.AuditLog); ok && log != nil {
+		_, isNew, err = r.opts.Store.RecordWebhookDeliveryAudited(ctx, d, log, rec)
+		if err != nil {
+			return false, applied, fmt.Errorf("record delivery and audit record: %w", err)
+		}
+		return !isNew, applied, nil
+	}
+	// NOTE: another AuditAppender gets its record before the delivery record, so a failure
+	// between the two audits the redelivery a second time.
+	if err := r.appendAudit(rec); err != nil {
 		return false, applied, err
 	}
-	_, isNew, err := r.opts.Store.RecordWebhookDelivery(ctx, d)
-	if err != nil {
+	if _, isNew, err = r.opts.Store.RecordWebhookDelivery(ctx, d); err != nil {
 		return false, applied, err
 	}
 	return !isNew, applied, nil
@@ -262,12 +272,22 @@ func (r *Receiver) applyState(ctx context.Context, ev Event) (bool, error) {
 
 // audit appends rec as a webhook record, when an audit log is configured.
 func (r *Receiver) audit(rec store.AuditRecord) error {
-	if r.opts.Audit == nil {
-		return nil
-	}
+	return r.appendAudit(r.auditRecord(rec))
+}
+
+// auditRecord returns rec with the kind, caller and time of a webhook record.
+func (r *Receiver) auditRecord(rec store.AuditRecord) store.AuditRecord {
 	rec.Kind = store.AuditWebhook
 	rec.Caller = AuditCaller
 	rec.Time = r.opts.Now()
+	return rec
+}
+
+// appendAudit appends rec, when an audit log is configured.
+func (r *Receiver) appendAudit(rec store.AuditRecord) error {
+	if r.opts.Audit == nil {
+		return nil
+	}
 	var err error
 	if batched, ok := r.opts.Audit.(batchedAppender); ok {
 		_, err = batched.AppendBatched(rec)

@@ -244,6 +244,16 @@ func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
 }
 
 func (l *AuditLog) commit(rec AuditRecord) (AuditRecord, bool, error) {
+	stored, _, prune, err := l.commitWith(rec, nil)
+	return stored, prune, err
+}
+
+// commitWith writes rec as the next record in one transaction with the writes of with,
+// which runs first unless it is nil. When with returns skip, the transaction commits
+// nothing and commitWith returns appended false. The last result tells whether a prune
+// is due.
+func (l *AuditLog) commitWith(rec AuditRecord, with func(*badger.Txn) (skip bool, err error)) (
+	stored AuditRecord, appended, prune bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if rec.Time.IsZero() {
@@ -254,25 +264,42 @@ func (l *AuditLog) commit(rec AuditRecord) (AuditRecord, bool, error) {
 	rec.Prev = l.head.Hash
 	value, err := sealRecord(&rec)
 	if err != nil {
-		return AuditRecord{}, false, err
+		return AuditRecord{}, false, false, err
 	}
 	head, err := json.Marshal(auditMark{Seq: rec.Seq, Hash: rec.Hash})
 	if err != nil {
-		return AuditRecord{}, false, fmt.Errorf("append audit record: encode head: %w", err)
+		return AuditRecord{}, false, false, fmt.Errorf("append audit record: encode head: %w",
+			err)
 	}
-	err = l.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(auditRecordKey(rec.Seq), value); err != nil {
-			return err
+	skip := false
+	for attempt := 1; ; attempt++ {
+		err = l.db.Update(func(txn *badger.Txn) error {
+			if with != nil {
+				var err error
+				if skip, err = with(txn); err != nil || skip {
+					return err
+				}
+			}
+			if err := txn.Set(auditRecordKey(rec.Seq), value); err != nil {
+				return err
+			}
+			return txn.Set([]byte(auditHeadKey), head)
+		})
+		// Only the reads of with can conflict, because l.mu orders the audit writes.
+		if !errors.Is(err, badger.ErrConflict) || attempt >= maxConflictRetries {
+			break
 		}
-		return txn.Set([]byte(auditHeadKey), head)
-	})
+	}
 	if err != nil {
-		return AuditRecord{}, false, fmt.Errorf("append audit record %d: %w", rec.Seq, err)
+		return AuditRecord{}, false, false, fmt.Errorf("append audit record %d: %w",
+			rec.Seq, err)
+	}
+	if skip {
+		return AuditRecord{}, false, false, nil
 	}
 	l.head = auditMark{Seq: rec.Seq, Hash: rec.Hash}
 	l.appends++
-	prune := l.appends%l.opts.PruneEvery == 0
-	return rec, prune, nil
+	return rec, true, l.appends%l.opts.PruneEvery == 0, nil
 }
 
 // sealRecord sets rec.Hash and returns the canonical JSON to store.
