@@ -1,6 +1,9 @@
 package main
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"strings"
+)
 
 // version is set at link time with -ldflags "-X main.version=v1.2.3". When it is
 // empty, buildVersion falls back to the module version and VCS revision that the Go
@@ -16,13 +19,23 @@ func buildVersion() string {
 	if !ok {
 		return "unknown"
 	}
+	return versionOf(info)
+}
+
+// versionOf returns the module version of info with the first 12 characters of the VCS
+// revision appended, unless the version already contains them, as a pseudo-version
+// such as v0.0.0-20261204210127-1b55db6baa2d does.
+func versionOf(info *debug.BuildInfo) string {
 	v := info.Main.Version
 	if v == "" || v == "(devel)" {
 		v = "devel"
 	}
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += "+" + s.Value[:12]
+		if s.Key != "vcs.revision" || len(s.Value) < 12 {
+			continue
+		}
+		if revision := s.Value[:12]; !strings.Contains(v, revision) {
+			v += "+" + revision
 		}
 	}
 	return v
