@@ -18,8 +18,9 @@ import (
 )
 
 // BenchmarkToolDispatch measures one tools/call message through mcp-go's dispatch, the
-// policy, the argument checks, the handler and the audit log, as serve runs it: a status
-// call that the stored envelope state answers, and a call whose arguments fail the checks.
+// policy, the argument checks, the handler and the audit log, as serve runs it. The cases
+// are a status call that the stored envelope state serves, and a call whose arguments fail
+// the checks.
 func BenchmarkToolDispatch(b *testing.B) {
 	s, envelopeID := benchmarkToolServer(b)
 	ctx := policy.WithPrincipal(context.Background(), "agent")
