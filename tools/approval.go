@@ -45,9 +45,11 @@ const (
 // 60 seconds by default.
 const DefaultApprovalTimeout = 30 * time.Second
 
+// AuditApproval is the kind of the audit records of each approval step.
+const AuditApproval = "approval"
+
 // Approval channels and responses, as the audit log records them.
 const (
-	auditKindApproval   = "approval"
 	channelElicitation  = "elicitation"
 	channelToken        = "token"
 	channelFallback     = "fallback"
@@ -342,7 +344,7 @@ func (d *Deps) auditApproval(ctx context.Context, ar approvalRequest, channel, a
 	if d.Audit == nil {
 		return
 	}
-	rec := store.AuditRecord{Time: d.Now(), Kind: auditKindApproval, Caller: principal,
+	rec := store.AuditRecord{Time: d.Now(), Kind: AuditApproval, Caller: principal,
 		Tool: ar.tool, EnvelopeID: ar.envelopeID, Action: channel, Outcome: answer}
 	if _, err := d.Audit.Append(rec); err != nil {
 		d.Logger.Error("appending an approval to the audit log failed", "tool", ar.tool,

@@ -523,7 +523,7 @@ func TestApprovalAudited(t *testing.T) {
 		nil))
 	mustFail(t, callTool(t, c, "create_envelope", documentsEnvelope(t, "sent")))
 	recs, err := store.QueryAudit(context.Background(), h.store,
-		store.AuditQuery{Kind: auditKindApproval})
+		store.AuditQuery{Kind: AuditApproval})
 	if err != nil {
 		t.Fatalf("QueryAudit failed: %v", err)
 	}

@@ -53,8 +53,8 @@ func newAuditFlags(action string) *auditFlags {
 	f.storeKeyFile.register(f.fs)
 	f.envelopeID = f.fs.String("envelope-id", "", "query: only records of this envelope")
 	f.caller = f.fs.String("caller", "", "query: only records of this principal")
-	f.kind = f.fs.String("kind", "", "query: only records of this kind, "+
-		store.AuditDocusignCall+" or "+store.AuditToolCall)
+	f.kind = f.fs.String("kind", "", "query: only records of this kind, one of\n"+
+		auditKindList())
 	f.since = f.fs.String("since", "", "query, totals: records at or after this RFC 3339 time")
 	f.until = f.fs.String("until", "", "query, totals: records before this RFC 3339 time")
 	f.tail = f.fs.Int("n", 20, "tail: number of records to print")
@@ -145,6 +145,9 @@ func runAuditTail(ctx context.Context, f *auditFlags, env environment) error {
 }
 
 func runAuditQuery(ctx context.Context, f *auditFlags, env environment) error {
+	if err := checkAuditKind("query", *f.kind); err != nil {
+		return err
+	}
 	since, until, err := f.timeRange()
 	if err != nil {
 		return err
