@@ -67,8 +67,18 @@ func newLogger(w io.Writer, cfg logConfig) *slog.Logger {
 			NoColor:    !isTerminal(w),
 		}))
 	default:
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.Level}))
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.Level,
+			ReplaceAttr: durationAsString}))
 	}
+}
+
+// durationAsString writes a time.Duration as its String form, such as "1h0m0s", because
+// slog's JSON handler writes nanoseconds, which readers of the log misread.
+func durationAsString(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // isTerminal reports whether w is a character device such as a terminal.
