@@ -228,6 +228,10 @@ func checkConnectKeys(r *checkReport, cfg serveConfig) {
 	for i, k := range keys {
 		ids[i] = k.ID
 	}
-	r.ok("connect keys", fmt.Sprintf("%d HMAC keys from %s: %s", len(keys), source,
+	noun := "HMAC keys"
+	if len(keys) == 1 {
+		noun = "HMAC key"
+	}
+	r.ok("connect keys", fmt.Sprintf("%d %s from %s: %s", len(keys), noun, source,
 		strings.Join(ids, ", ")))
 }

@@ -235,6 +235,7 @@ func TestCheckConnectKeys(t *testing.T) {
 		name, keys, status, want string
 	}{
 		{name: "two keys", keys: "first-key, second-key", status: statusOK, want: "2 HMAC keys"},
+		{name: "one key", keys: "first-key", status: statusOK, want: "1 HMAC key from"},
 		{name: "duplicate", keys: "same,same", status: statusFail, want: "used twice"},
 	}
 	for _, tt := range tests {
