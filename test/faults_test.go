@@ -39,7 +39,11 @@ const (
 	// faultAttemptTimeout is the client's per-request timeout. Delay faults hold their
 	// response far longer, so every delay fault ends in a client timeout.
 	faultAttemptTimeout = 150 * time.Millisecond
-	faultDelay          = 30 * time.Second
+	// faultCreateSettle is how long create_envelope waits before it looks for the envelope of
+	// a create with an unknown outcome: long enough for a loaded simulator to finish a create
+	// whose client gave up.
+	faultCreateSettle = 500 * time.Millisecond
+	faultDelay        = 30 * time.Second
 	// maxAgentCalls bounds an agent's create_envelope calls with one key. Every schedule
 	// has at most 10 faulty responses and each call draws at least one of them, so an
 	// agent that still has no envelope after this many calls found a defect.
@@ -223,7 +227,8 @@ func newFaultShard(t *testing.T) *faultShard {
 	s.checker = newSimClient(t, sim, docusign.RetryPolicy{}, s.checkerCalls)
 	c := newSimClient(t, sim, fastRetry(), mcptools.NewAuditObserver(s.audited, nil))
 	s.mcp = inProcessTools(t, mcptools.Deps{Docusign: mcptools.NewDocusign(c), Store: st,
-		Envelopes: st, Audit: log, Options: mcptools.Options{AccountBudget: unlimitedBudget}})
+		Envelopes: st, Audit: log, Options: mcptools.Options{AccountBudget: unlimitedBudget,
+			CreateSettle: faultCreateSettle}})
 	return s
 }
 

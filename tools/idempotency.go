@@ -31,6 +31,11 @@ const (
 	IdempotencyFieldName = "mcp_idempotency_key"
 	// DefaultIdempotencyWindow is how long a derived key's result is replayed.
 	DefaultIdempotencyWindow = 24 * time.Hour
+	// DefaultCreateSettle is how long create_envelope waits after a create with an unknown
+	// outcome before it looks for the envelope.
+	// NOTE: an estimate. Docusign does not say how long a request whose connection was lost
+	// can still take effect, so a slower commit can still lead to a second envelope.
+	DefaultCreateSettle = 3 * time.Second
 	// maxIdempotencyKeyLen keeps an explicit key within Docusign's 100-character limit for
 	// custom field values.
 	maxIdempotencyKeyLen = 100
@@ -243,12 +248,31 @@ func (d *Deps) createRecorded(ctx context.Context, idem IdempotencyStore,
 			return out, terr
 		default:
 			unknown++
+			d.settle(ctx)
 			out, settled, terr := d.settleUnknown(ctx, idem, rec, err, unknown)
 			if settled {
 				out.Source = in.Source
 				return out, terr
 			}
 		}
+	}
+}
+
+// settle waits Options.CreateSettle, or until ctx ends. A create that timed out here may
+// still be running at Docusign, and a listing sent at once would miss the envelope it makes.
+func (d *Deps) settle(ctx context.Context) {
+	wait := d.Options.CreateSettle
+	if wait == 0 {
+		wait = DefaultCreateSettle
+	}
+	if wait < 0 {
+		return
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
 	}
 }
 

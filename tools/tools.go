@@ -47,6 +47,10 @@ type Options struct {
 	// with a retryable error, but a write goes on in the background and the call returns a
 	// pending result. 0 means DefaultCallBudget, and the max is MaxCallBudget.
 	CallBudget time.Duration
+	// CreateSettle is how long create_envelope waits after a create with an unknown outcome
+	// before it lists the envelopes that carry the key, because a request that timed out may
+	// still create the envelope. 0 means DefaultCreateSettle, and a negative value no wait.
+	CreateSettle time.Duration
 	// ResultBudget is the max size in bytes of a result's JSON text. List tools stop at the
 	// last whole item that fits and return a cursor, and other results over it fail with
 	// too_large. 0 means DefaultResultBudget, and the min is MinResultBudget.
