@@ -270,9 +270,25 @@ func configFlagValues(f *flag.Flag, raw json.RawMessage) ([]string, string) {
 		if s, ok := v.(string); ok {
 			return []string{s}, ""
 		}
-		return nil, "must be a string"
+		return nil, "must be a string, e.g. " + strconv.Quote(f.Name) + ": " +
+			strconv.Quote(stringExample(f))
 	}
 	return listValues(v)
+}
+
+// usageExample matches the example value in a flag's help, such as "e.g. default=7y,nda=3y".
+var usageExample = regexp.MustCompile(`e\.g\. ([^\s;()]+)`)
+
+// stringExample returns a value for a string flag to show in a problem: the example in its
+// help, else its default, else a placeholder.
+func stringExample(f *flag.Flag) string {
+	if m := usageExample.FindStringSubmatch(f.Usage); m != nil {
+		return strings.Trim(m[1], `",.`)
+	}
+	if f.DefValue != "" {
+		return f.DefValue
+	}
+	return "VALUE"
 }
 
 // numberValue checks a JSON number for an integer or float flag.

@@ -94,6 +94,9 @@ func TestConfigFileProblems(t *testing.T) {
 			want: []string{`key "upkeep-interval" must be a Go duration string`}},
 		{name: "string as number", content: `{"http": 8931}`,
 			want: []string{`key "http" must be a string`}},
+		{name: "retention as number", content: `{"retention": 7}`,
+			want: []string{`key "retention" must be a string, e.g. ` +
+				`"retention": "default=7y,nda=3y"`}},
 		{name: "hidden flag", content: `{"conformance-fixtures": true}`,
 			want: []string{`unknown key "conformance-fixtures"`}},
 		{name: "config key", content: `{"config": "other.json"}`,
