@@ -33,7 +33,9 @@ writes credentials files that 'serve' and Docusign SDKs can use:
                        serve, NODE_EXTRA_CA_CERTS for Node.js)
 
 The simulator keeps envelopes in memory, so they last only while this process runs.
-Give --addr a fixed port to keep the URLs in the files valid across restarts.
+Each start writes a new integration key, user, account and RSA key to the files
+and keeps only an existing store.key, so re-read the env file and restart serve
+after restarting sim. A fixed --addr port keeps the URLs the same.
 Docusign's SDKs call the OAuth server over https only, so they need --tls.`
 
 // parseSimConfig parses the sim flags and returns one message per problem.
