@@ -16,6 +16,10 @@ type voidEnvelopeOutput struct {
 	EnvelopeID string `json:"envelope_id"`
 	Action     string `json:"action" jsonschema:"enum=voided,enum=confirmation_required"`
 
+	// Replayed is true when the envelope was already voided with the same reason, so this
+	// call sent no void to Docusign.
+	Replayed bool `json:"replayed,omitempty"`
+
 	ConfirmationToken string `json:"confirmation_token,omitempty"`
 	Summary           string `json:"summary,omitempty"`
 	ExpiresAt         string `json:"expires_at,omitempty"`
@@ -28,6 +32,8 @@ func (voidEnvelopeOutput) JSONSchemaExtend(s *jsonschema.Schema) {
 			"to the user and, if they approve, call again with confirmation_token.",
 		"confirmation_token": "Single-use token that approves this exact void, when action " +
 			"is confirmation_required.",
+		"replayed": "true when the envelope was already voided with the same reason, " +
+			"such as by an earlier call whose result was lost: no void was sent again.",
 		"summary":    "What the call will do, to show the user.",
 		"expires_at": "RFC 3339 time when confirmation_token expires.",
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ys88io/docusign-mcp/docusign/docusigntest"
 	"github.com/ys88io/docusign-mcp/store"
 )
 
@@ -245,5 +246,50 @@ func TestVoidFeedsEnvelopeState(t *testing.T) {
 	if state.Status != "voided" || state.Source != store.SourceVoid {
 		t.Errorf("state after void = %s from %s, want voided from void", state.Status,
 			state.Source)
+	}
+}
+
+func TestVoidRepeatIsReplay(t *testing.T) {
+	h := newHarness(t)
+	tools := directTools(t, h.deps)
+	id := createSent(t, tools)
+	const reason = "Wrong version"
+	if res := callDirect(t, context.Background(), tools, "void_envelope",
+		map[string]any{"envelope_id": id, "reason": reason}); res.IsError {
+		t.Fatalf("first void_envelope failed: %s", resultText(res))
+	}
+	tests := []struct {
+		name         string
+		reason       string
+		wantError    bool
+		wantReplayed bool
+	}{
+		{name: "same reason replays", reason: reason, wantReplayed: true},
+		{name: "other reason is invalid state", reason: "Another reason", wantError: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.sim.ResetCalls()
+			res := callDirect(t, context.Background(), tools, "void_envelope",
+				map[string]any{"envelope_id": id, "reason": tt.reason})
+			if res.IsError != tt.wantError {
+				t.Fatalf("repeated void_envelope error = %v, want %v: %s", res.IsError,
+					tt.wantError, resultText(res))
+			}
+			if tt.wantError {
+				return
+			}
+			var out voidEnvelopeOutput
+			if err := json.Unmarshal([]byte(resultText(res)), &out); err != nil {
+				t.Fatalf("decode void_envelope result %q: %v", resultText(res), err)
+			}
+			if out.Action != "voided" || out.Replayed != tt.wantReplayed {
+				t.Errorf("repeated void = action %q, replayed %v; want voided, %v",
+					out.Action, out.Replayed, tt.wantReplayed)
+			}
+			if got := h.sim.Calls()[docusigntest.OpUpdateEnvelope]; got != 0 {
+				t.Errorf("repeated void sent %d update calls, want 0", got)
+			}
+		})
 	}
 }

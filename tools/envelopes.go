@@ -285,7 +285,9 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		description: "Cancels an envelope for good: recipients can no longer sign, receive a " +
 			"notice with the reason, and it cannot be undone. Confirm with the user first. " +
 			"Only sent or delivered envelopes can be voided; a draft, completed, declined " +
-			"or already voided one returns invalid_state. The server may require a " +
+			"or already voided one returns invalid_state, except that repeating a void " +
+			"with the same reason returns action voided with replayed true and voids " +
+			"nothing again. The server may require a " +
 			"person's approval: it asks through the client, or returns action " +
 			"confirmation_required with a token to pass back once the user approved.",
 		destructive: true,
@@ -300,6 +302,10 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		},
 		run: func(ctx context.Context, in *voidEnvelopeInput) (voidEnvelopeOutput, []content,
 			*ToolError) {
+			if replayVoid(ctx, d, in) {
+				return voidEnvelopeOutput{EnvelopeID: in.EnvelopeID, Action: "voided",
+					Replayed: true}, nil, nil
+			}
 			summary, _, err := d.Docusign.Envelopes.Void(ctx, in.EnvelopeID, in.Reason)
 			if terr := updateFailure(ctx, d, summary, err, in.EnvelopeID); terr != nil {
 				return voidEnvelopeOutput{}, nil, terr
@@ -308,6 +314,21 @@ func newVoidEnvelope(d *Deps) (serverTool, error) {
 		},
 		policyDetails: voidPolicyRequest,
 	})
+}
+
+// replayVoid reads the envelope and reports whether it is already voided with in's reason,
+// as it is when an earlier call's void reached Docusign but its result was lost, such as in
+// a crash. Such a call is a replay, which must not send the void again. A failed read
+// returns false and leaves the outcome to the void itself.
+func replayVoid(ctx context.Context, d *Deps, in *voidEnvelopeInput) bool {
+	env, _, err := d.Docusign.Envelopes.Get(ctx, in.EnvelopeID, nil)
+	if err != nil || env == nil {
+		d.Logger.DebugContext(ctx, "reading the envelope before a void failed",
+			"envelope_id", in.EnvelopeID, "error", err)
+		return false
+	}
+	return env.Status == "voided" &&
+		strings.TrimSpace(env.VoidedReason) == strings.TrimSpace(in.Reason)
 }
 
 func validateVoid(in *voidEnvelopeInput) *ToolError {
