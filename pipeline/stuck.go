@@ -236,10 +236,13 @@ func (c *StuckChecker) Run(ctx context.Context) (StuckReport, error) {
 	}
 
 	for _, env := range info.Envelopes {
-		if c.reconcile(ctx, env, now) {
+		stored, tracked, updated := c.reconcile(ctx, env, now)
+		if updated {
 			report.Updated++
 		}
-		if c.isStuck(env, now) {
+		// The stored state decides, because Connect may have stored a later status, such
+		// as completed, than the list returned.
+		if tracked && isOpen(stored.Status) && c.isStuck(env, now) {
 			report.Stuck = append(report.Stuck, env.EnvelopeID)
 			c.alertStuck(ctx, env, now)
 		}
@@ -366,37 +369,38 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// reconcile stores env's status when it differs from the stored one. An envelope the store
-// does not know is stored only while open, so the check never archives envelopes of other
-// integrations of the account.
+// reconcile stores env's status when the store already tracks the envelope, because this
+// server created it or learned of it, and the status differs. It returns the state kept
+// after the write, whether the envelope is tracked, and whether the state changed. An
+// envelope the store does not know is neither stored nor alerted on, so the check never
+// tracks, archives or alerts on envelopes of other integrations of the account, and they
+// never pull the list's start date back. A failed read counts as tracked with env's status.
 func (c *StuckChecker) reconcile(ctx context.Context, env docusign.Envelope,
-	now time.Time) bool {
+	now time.Time) (stored store.EnvelopeState, tracked, updated bool) {
 	status := strings.ToLower(env.Status)
+	listed := store.EnvelopeState{EnvelopeID: env.EnvelopeID, Status: status,
+		Source: store.SourceDocusign, ObservedAt: now}
 	if env.EnvelopeID == "" || status == "" {
-		return false
+		return listed, false, false
 	}
 	cur, err := c.opts.Store.GetEnvelope(ctx, env.EnvelopeID)
 	switch {
 	case errors.Is(err, store.ErrEnvelopeNotFound):
-		if !isOpen(status) {
-			return false
-		}
+		return listed, false, false
 	case err != nil:
 		c.logger.Warn("reading an envelope state failed", "envelope_id", env.EnvelopeID,
 			"err", err)
-		return false
+		return listed, true, false
 	case strings.EqualFold(cur.Status, status):
-		return false
+		return cur, true, false
 	}
-	_, applied, err := c.opts.Store.PutEnvelope(ctx, store.EnvelopeState{
-		EnvelopeID: env.EnvelopeID, Status: status, Source: store.SourceDocusign,
-		ObservedAt: now})
+	stored, applied, err := c.opts.Store.PutEnvelope(ctx, listed)
 	if err != nil {
 		c.logger.Warn("storing an envelope state failed", "envelope_id", env.EnvelopeID,
 			"err", err)
-		return false
+		return cur, true, false
 	}
-	return applied
+	return stored, true, applied
 }
 
 // isStuck reports whether env is unsigned and was sent at least StuckAfter before now.

@@ -122,3 +122,48 @@ func TestStuckCheckerRunPersistsAcrossRestart(t *testing.T) {
 		t.Errorf("Run after a restart within 15 minutes: err %v, want ErrTooSoon", err)
 	}
 }
+
+func TestStuckCheckerSkipsForeignAndFinal(t *testing.T) {
+	env := newSimEnv(t)
+	ctx := context.Background()
+	foreignID := env.sendEnvelope(t)
+	finalID := env.sendEnvelope(t)
+	openID := env.sendEnvelope(t)
+	// Connect stored completed for finalID, which Docusign still lists as sent.
+	states := []store.EnvelopeState{
+		{EnvelopeID: finalID, Status: "completed", Source: store.SourceWebhook},
+		{EnvelopeID: openID, Status: "sent", Source: store.SourceCreate},
+	}
+	for _, st := range states {
+		if _, _, err := env.store.PutEnvelope(ctx, st); err != nil {
+			t.Fatalf("PutEnvelope(%s): %v", st.EnvelopeID, err)
+		}
+	}
+	clock := &fakeClock{now: time.Now().Add(80 * time.Hour)}
+	checker, err := NewStuckChecker(StuckOptions{Store: env.store,
+		Envelopes: env.client.Envelopes, Now: clock.Now,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("NewStuckChecker: %v", err)
+	}
+
+	report, err := checker.Run(ctx)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !slices.Equal(report.Stuck, []string{openID}) {
+		t.Errorf("stuck = %v, want only the tracked open envelope %s", report.Stuck, openID)
+	}
+	if _, err := env.store.GetEnvelope(ctx, foreignID); !errors.Is(err,
+		store.ErrEnvelopeNotFound) {
+		t.Errorf("GetEnvelope of an envelope this server never knew = %v, want not found",
+			err)
+	}
+	state, err := env.store.GetEnvelope(ctx, finalID)
+	if err != nil {
+		t.Fatalf("GetEnvelope(%s): %v", finalID, err)
+	}
+	if state.Status != "completed" {
+		t.Errorf("stored status of %s = %s, want completed kept", finalID, state.Status)
+	}
+}
