@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -133,6 +134,9 @@ func subscribedURIs(raw json.RawMessage) ([]string, bool) {
 
 // check returns why the caller may not subscribe to uri, or nil.
 func (e *envelopeSubscriptions) check(ctx context.Context, uri string) error {
+	if slices.Contains(e.d.Options.ExtraSubscriptions, uri) {
+		return nil
+	}
 	envelopeID, ok := envelopeIDFromURI(uri)
 	if !ok {
 		return fmt.Errorf("cannot subscribe to %q: only envelope resources such as %s "+

@@ -47,6 +47,10 @@ type Options struct {
 	// with a retryable error, but a write goes on in the background and the call returns a
 	// pending result. 0 means DefaultCallBudget, and the max is MaxCallBudget.
 	CallBudget time.Duration
+	// ExtraSubscriptions are resource URIs outside the envelope resources that clients may
+	// subscribe to, such as the conformance suite's fixture resource. Their updates are the
+	// registering code's job.
+	ExtraSubscriptions []string
 	// CreateSettle is how long create_envelope waits after a create with an unknown outcome
 	// before it lists the envelopes that carry the key, because a request that timed out may
 	// still create the envelope. 0 means DefaultCreateSettle, and a negative value no wait.

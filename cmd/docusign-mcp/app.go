@@ -148,7 +148,8 @@ func (a *app) registerTools(dsCfg docusign.Config, cfg serveConfig) error {
 		Policy:    decider,
 		Logger:    a.logger.With("component", "tools"),
 		Options: tools.Options{ExportDir: cfg.ExportDir, StatusMaxAge: a.statusMaxAge(),
-			AccountBudget: accountBudgetOptions(a.policy.file())},
+			AccountBudget:      accountBudgetOptions(a.policy.file()),
+			ExtraSubscriptions: conformanceSubscriptions(cfg.ConformanceFixtures)},
 	})
 	if err != nil {
 		return fmt.Errorf("register tools: %w", err)

@@ -118,3 +118,12 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// conformanceSubscriptions returns the fixture resources that the conformance suite subscribes
+// to when the fixtures are on, and nil otherwise.
+func conformanceSubscriptions(fixtures bool) []string {
+	if !fixtures {
+		return nil
+	}
+	return []string{"test://watched-resource"}
+}
