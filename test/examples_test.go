@@ -228,8 +228,10 @@ func TestExampleGoClient(t *testing.T) {
 	if n := strings.Count(stdout, "tool: "); n < 9 {
 		t.Errorf("example printed %d tools, want at least the nine tools:\n%s", n, stdout)
 	}
-	for _, step := range []string{"template: ", "created: ", "signed: ", "status: completed",
-		"downloaded: docusign://envelopes/"} {
+	// The server lists wait_for_envelope, so the program must wait with it rather than read
+	// the status.
+	for _, step := range []string{"template: ", "created: ", "signed: ", "waited: reached true",
+		"status: completed", "downloaded: docusign://envelopes/"} {
 		if !strings.Contains(stdout, step) {
 			t.Errorf("example output lacks the step %q:\n%s", step, stdout)
 		}

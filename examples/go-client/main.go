@@ -162,6 +162,7 @@ func waitForCompletion(ctx context.Context, c *client.Client, envelopeID string,
 		if err != nil {
 			return err
 		}
+		fmt.Println("waited: reached", out.Reached)
 		status = out.Envelope.Status
 	} else {
 		var out struct {
