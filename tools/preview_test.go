@@ -417,3 +417,33 @@ func TestTemplateProfileMismatchRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateWithProfileAuditsSuccess(t *testing.T) {
+	h, audit := routingHarness(t, policy.Scope{Tools: []string{policy.Wildcard}}, mixedProfile)
+	c := h.stdioClient(t)
+
+	var out struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	mustSucceed(t, callTool(t, c, "create_envelope", approvalMatterArgs()), &out)
+	if out.EnvelopeID == "" {
+		t.Errorf("create_envelope returned no envelope id")
+	}
+	calls := audit.kind(store.AuditToolCall)
+	if len(calls) != 1 {
+		t.Fatalf("audit has %d tool call records, want 1", len(calls))
+	}
+	rec := calls[0]
+	if rec.Profile != "mixed" {
+		t.Errorf("audit profile = %q, want mixed", rec.Profile)
+	}
+	if rec.MatterID != "M-2026-0117" {
+		t.Errorf("audit matter id = %q, want M-2026-0117", rec.MatterID)
+	}
+	if rec.Decision != store.DecisionAllow || rec.Outcome != "ok" {
+		t.Errorf("audit decision %q outcome %q, want allow and ok", rec.Decision, rec.Outcome)
+	}
+	if n := h.sim.Calls()["Envelopes:create"]; n != 1 {
+		t.Errorf("Envelopes:create called %d times, want 1", n)
+	}
+}
