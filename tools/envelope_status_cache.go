@@ -192,6 +192,7 @@ func (d *Deps) noteEnvelopeResult(ctx context.Context, tool string, structured j
 	var body struct {
 		EnvelopeID string `json:"envelope_id"`
 		Status     string `json:"status"`
+		Action     string `json:"action"`
 	}
 	if json.Unmarshal(structured, &body) != nil || body.EnvelopeID == "" {
 		return
@@ -204,6 +205,10 @@ func (d *Deps) noteEnvelopeResult(ctx context.Context, tool string, structured j
 		}
 		next.Status, next.Source = body.Status, store.SourceCreate
 	case "void_envelope":
+		// A confirmation_required result voided nothing yet.
+		if body.Action != "voided" {
+			return
+		}
 		next.Status, next.Source = "voided", store.SourceVoid
 	default:
 		return

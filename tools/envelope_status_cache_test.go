@@ -293,3 +293,24 @@ func TestVoidRepeatIsReplay(t *testing.T) {
 		})
 	}
 }
+
+func TestVoidConfirmationKeepsEnvelopeState(t *testing.T) {
+	h := newHarness(t, requireApproval(FallbackDraft, ApprovalVoid))
+	h.deps.Envelopes = h.store
+	tools := directTools(t, h.deps)
+	id := createSent(t, tools)
+	c := h.stdioClient(t)
+	var out voidEnvelopeOutput
+	mustSucceed(t, callTool(t, c, "void_envelope",
+		map[string]any{"envelope_id": id, "reason": "Wrong recipient"}), &out)
+	if out.Action != statusConfirmNeeded {
+		t.Fatalf("void_envelope action = %q, want %s", out.Action, statusConfirmNeeded)
+	}
+	state, err := h.store.GetEnvelope(context.Background(), id)
+	if err != nil {
+		t.Fatalf("GetEnvelope after the unconfirmed void failed: %v", err)
+	}
+	if state.Status != "sent" {
+		t.Errorf("state after a void that awaits confirmation = %s, want sent", state.Status)
+	}
+}
