@@ -49,6 +49,9 @@ type Alert struct {
 	Key        string
 	Message    string
 	EnvelopeID string
+	// OwnerUserID is the Docusign user id of the envelope's sender, who owns it in the
+	// account, so that the receiver of the alert URL can route the alert to that person.
+	OwnerUserID string
 }
 
 // Auditor appends records to the audit log. *store.AuditLog implements it.
@@ -178,7 +181,7 @@ func (s *Sink) Raise(ctx context.Context, a Alert) bool {
 		return false
 	}
 	s.logger.ErrorContext(ctx, "alert", "kind", a.Kind, "key", a.Key,
-		"envelope_id", a.EnvelopeID, "message", a.Message)
+		"envelope_id", a.EnvelopeID, "owner_user_id", a.OwnerUserID, "message", a.Message)
 	if s.opts.Audit != nil {
 		rec := store.AuditRecord{Time: now, Kind: AuditKind, Code: a.Kind, Action: a.Key,
 			EnvelopeID: a.EnvelopeID, Outcome: "raised"}
@@ -189,7 +192,7 @@ func (s *Sink) Raise(ctx context.Context, a Alert) bool {
 	}
 	if s.queue != nil {
 		s.enqueue(payload{Kind: a.Kind, Key: a.Key, Message: a.Message,
-			EnvelopeID: a.EnvelopeID, RaisedAt: now.UTC()})
+			EnvelopeID: a.EnvelopeID, OwnerUserID: a.OwnerUserID, RaisedAt: now.UTC()})
 	}
 	return true
 }

@@ -14,12 +14,13 @@ import (
 
 // payload is the JSON body posted to the alert URL.
 type payload struct {
-	Kind       string    `json:"kind"`
-	Key        string    `json:"key"`
-	Message    string    `json:"message"`
-	EnvelopeID string    `json:"envelope_id,omitempty"`
-	RaisedAt   time.Time `json:"raised_at"`
-	Service    string    `json:"service"`
+	Kind        string    `json:"kind"`
+	Key         string    `json:"key"`
+	Message     string    `json:"message"`
+	EnvelopeID  string    `json:"envelope_id,omitempty"`
+	OwnerUserID string    `json:"owner_user_id,omitempty"`
+	RaisedAt    time.Time `json:"raised_at"`
+	Service     string    `json:"service"`
 }
 
 // send posts queued alerts one at a time until Close, then drains the queue.

@@ -418,8 +418,12 @@ func (c *StuckChecker) alertStuck(ctx context.Context, env docusign.Envelope, no
 	}
 	sent, _ := envelopeSentAt(env)
 	age := now.Sub(sent).Truncate(time.Minute)
+	var owner string
+	if env.Sender != nil {
+		owner = env.Sender.UserID
+	}
 	c.opts.Alerts.Raise(ctx, alert.Alert{Kind: AlertStuckEnvelope, Key: env.EnvelopeID,
-		EnvelopeID: env.EnvelopeID, Message: fmt.Sprintf("envelope %s was sent at %s and "+
+		EnvelopeID: env.EnvelopeID, OwnerUserID: owner, Message: fmt.Sprintf("envelope %s was sent at %s and "+
 			"is still %s after %s: remind the signers or void it in Docusign, because this "+
 			"server never voids it", env.EnvelopeID, sent.Format(time.RFC3339),
 			strings.ToLower(env.Status), age)})
