@@ -1,6 +1,7 @@
 // Package alert raises operator alerts: one ERROR log line, one audit record and, when an
 // alert URL is configured, a small JSON POST to it. The same kind and key repeat at most
-// once per interval.
+// once per interval, unless more than maxTracked pairs were raised in it and the pair was
+// evicted.
 package alert
 
 import (

@@ -10,9 +10,9 @@ const (
 
 // WebhookStats are the Connect receiver's delivery counts since the process started.
 type WebhookStats struct {
-	// Accepted deliveries were recorded durably and answered 200.
+	// Accepted deliveries were recorded durably and got status 200.
 	Accepted uint64
-	// Duplicate deliveries repeated one already recorded and were answered 200 with no
+	// Duplicate deliveries repeated one already recorded and got status 200 with no
 	// effect.
 	Duplicate uint64
 	// Rejected deliveries failed the HMAC check, the size limit or parsing.

@@ -250,7 +250,7 @@ func (l *AuditLog) commit(rec AuditRecord) (AuditRecord, bool, error) {
 
 // commitWith writes rec as the next record in one transaction with the writes of with,
 // which runs first unless it is nil. When with returns skip, the transaction commits
-// nothing and commitWith returns appended false. The last result tells whether a prune
+// nothing and commitWith returns appended false. The last result reports whether a prune
 // is due.
 func (l *AuditLog) commitWith(rec AuditRecord, with func(*badger.Txn) (skip bool, err error)) (
 	stored AuditRecord, appended, prune bool, err error) {

@@ -158,24 +158,7 @@ func (s *Store) ListJobs(ctx context.Context, kind string) ([]Job, error) {
 		return nil, fmt.Errorf("list jobs: invalid kind %q: name a job kind such as %s",
 			kind, JobArchive)
 	}
-	prefix := []byte(jobPrefix + kind + "/")
-	var jobs []Job
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var job Job
-			err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &job) })
-			if err != nil {
-				return fmt.Errorf("decode %s: %w", it.Item().Key(), err)
-			}
-			jobs = append(jobs, job)
-		}
-		return nil
-	})
+	jobs, err := scanJSON[Job](ctx, s.db, []byte(jobPrefix+kind+"/"))
 	if err != nil {
 		return nil, fmt.Errorf("list %s jobs: %w", kind, err)
 	}

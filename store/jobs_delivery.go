@@ -60,24 +60,7 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) error {
 
 // Deliveries returns the delivery attempts recorded for an envelope, oldest first.
 func (s *Store) Deliveries(ctx context.Context, envelopeID string) ([]Delivery, error) {
-	prefix := []byte(deliveryPrefix(envelopeID))
-	var out []Delivery
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var d Delivery
-			err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &d) })
-			if err != nil {
-				return fmt.Errorf("decode %s: %w", it.Item().Key(), err)
-			}
-			out = append(out, d)
-		}
-		return nil
-	})
+	out, err := scanJSON[Delivery](ctx, s.db, []byte(deliveryPrefix(envelopeID)))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of %s: %w", envelopeID, err)
 	}

@@ -33,7 +33,7 @@ const chunkSize = 1 << 20
 const indexCacheSize = 32 << 20
 
 // Badger's memory options. Without jemalloc, each memtable is a Go byte slice of
-// memTableSize that the garbage collector counts as live, so Badger's defaults (five of
+// memTableSize that the garbage collector counts as live. So Badger's defaults (five of
 // 64 MB and a 256 MB block cache) let the heap, and RSS under load, grow well past the
 // store's needs. A 16 MB memtable still takes the 1 MB document chunks, since Badger
 // allows a transaction up to about 15% of it (2.4 MB).
@@ -98,7 +98,7 @@ type Store struct {
 	upkeepDone sync.WaitGroup
 
 	guard *closeGuard
-	// listeners are told about each committed envelope state change.
+	// listeners receive each committed envelope state change.
 	listeners envelopeListeners
 }
 

@@ -52,7 +52,7 @@ func TestLifecycleDocusignCalls(t *testing.T) {
 	})
 	callStatus(t, c, envelopeID, 20)
 
-	// The status calls were all answered from the Connect messages' envelope summaries.
+	// The status calls were all served from the Connect messages' envelope summaries.
 	want := map[string]int{
 		"OAuth:token":                 1,
 		"OAuth:userinfo":              1,

@@ -61,7 +61,7 @@ type createEnvelopeInput struct {
 	Profile string       `json:"profile,omitempty" jsonschema:"minLength=1,maxLength=64"`
 	Matter  *matterInput `json:"matter,omitempty"`
 
-	// routing is what expandRouting kept from the profile, nil without one.
+	// routing is the plan that expandRouting kept from the profile, nil without one.
 	routing *routingPlan
 }
 

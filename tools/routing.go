@@ -417,7 +417,7 @@ func applySubject(in *createEnvelopeInput, p policy.RoutingProfile,
 // notification returns the profile's reminder and expiration settings as Docusign's
 // notification object, or nil for the account's defaults.
 // NOTE: with useAccountDefaults "false" and reminders only, Docusign's reference does not
-// say whether the account's default expiration still applies; this was not tried on a real
+// say whether the account's default expiration still applies. This was not tried on a real
 // account.
 func (r *routingPlan) notification() *docusign.Notification {
 	if r == nil || (r.profile.Reminders == nil && r.profile.Expiration == nil) {

@@ -36,7 +36,7 @@ func expandRecipients(in *createEnvelopeInput, p policy.RoutingProfile) *ToolErr
 }
 
 // expandSigners returns the signers in the profile's role order and the signer roles that
-// nobody fills.
+// no party fills.
 func expandSigners(in *createEnvelopeInput, p policy.RoutingProfile) ([]recipientInput,
 	[]string, *ToolError) {
 	byRole := map[string][]givenRecipient{}
@@ -111,7 +111,7 @@ func checkFilledOnce(in *createEnvelopeInput, field, role string) *ToolError {
 }
 
 // expandCopies returns the caller's carbon copies followed by the profile's required ones
-// that the caller left out, and the copy roles that nobody fills. A fixed copy whose address
+// that the caller left out, and the copy roles that no party fills. A fixed copy whose address
 // the caller already lists is not added twice.
 func expandCopies(in *createEnvelopeInput, p policy.RoutingProfile) ([]recipientInput,
 	[]string, *ToolError) {
@@ -244,7 +244,8 @@ func copyIsFixed(p policy.RoutingProfile, role string) bool {
 
 // checkProfileTemplate checks that the template fits the profile that chose it: its name,
 // when the profile gives one, and each profile role being a role of the same kind in the
-// template. Only the operator can fix a mismatch, so the error tells the caller to ask them.
+// template. Only the operator can fix a mismatch, so the error's next step is
+// to ask the operator.
 func checkProfileTemplate(plan *routingPlan, template *docusign.EnvelopeTemplate) *ToolError {
 	if plan == nil {
 		return nil

@@ -214,7 +214,7 @@ func sampleFixture(ctx context.Context, s *server.MCPServer, prompt string) (
 	return mcp.NewToolResultText("LLM response: " + text), nil
 }
 
-// elicitFixture asks the client for an object with properties and returns the action
+// elicitFixture requests from the client an object with properties and returns the action
 // and content of the response.
 func elicitFixture(ctx context.Context, s *server.MCPServer, message string,
 	properties map[string]any, required ...string) (*mcp.CallToolResult, error) {
