@@ -21,9 +21,9 @@ import (
 const crashWebhookEnvelopes = 60
 
 // TestWebhookSurvivesCrash posts every Connect event of 60 envelopes to the binary's
-// /connect, kills the server with SIGKILL once a third of them are acknowledged, restarts
-// it on the same data directory and posts every event again, as Docusign redelivers what
-// it did not see acknowledged. Every event is audited exactly once, including one in flight
+// /connect and kills the server with SIGKILL once a third of them are acknowledged. It
+// restarts the server on the same data directory and posts every event again, as Docusign
+// redelivers what it did not see acknowledged. Every event is audited exactly once, including one in flight
 // at the kill, because the receiver writes the delivery record and its audit record in one
 // transaction. Each envelope ends in its newest event's status, and audit verify passes.
 func TestWebhookSurvivesCrash(t *testing.T) {
