@@ -69,11 +69,10 @@ func TestDemoLogsHoldNoSecrets(t *testing.T) {
 }
 
 // TestServeLogsHoldNoSecrets runs serve --http with debug logging against a simulator in
-// this process. It sends a request with a bad bearer token, a create_envelope, a status read, a good
-// and a forged Connect delivery, and a create that Docusign rejects with a message naming a
-// signer's address. The scan of the
-// log lines and the audit log finds none of the secrets, names or addresses, and finds the
-// rejected address masked.
+// this process. It sends a request with a bad bearer token, a create_envelope, a status
+// read, a good and a forged Connect delivery, and a create that Docusign rejects with a
+// message naming a signer's address. The scan of the log lines and the audit log finds none
+// of the secrets, names or addresses, and finds the rejected address masked.
 func TestServeLogsHoldNoSecrets(t *testing.T) {
 	sim, env := startSimInProcess(t)
 	env = append(env, "DOCUSIGN_CONNECT_HMAC_KEYS="+connectHMACKey,
