@@ -80,8 +80,8 @@ func checkDocusign(ctx context.Context, r *checkReport, cfg serveConfig, keys se
 // checkAccount prints the userinfo line and, when it found a usable account, the line of
 // one Accounts:get call on it.
 func checkAccount(ctx context.Context, r *checkReport, client *docusign.Client,
-	info *docusign.UserInfo, wanted string) {
-	if !checkUserInfo(r, info, wanted) {
+	info *docusign.UserInfo, accountID string) {
+	if !checkUserInfo(r, info, accountID) {
 		r.skip("account", "no usable account, so Accounts:get was not called")
 		return
 	}
@@ -189,13 +189,13 @@ func callProblem(operation string, err error) string {
 
 // checkUserInfo picks the account the way the client does and checks its base URI. It
 // prints ids and URLs only, because userinfo also carries the user's name and email.
-func checkUserInfo(r *checkReport, info *docusign.UserInfo, wanted string) bool {
+func checkUserInfo(r *checkReport, info *docusign.UserInfo, accountID string) bool {
 	ids := make([]string, 0, len(info.Accounts))
 	var chosen *docusign.UserInfoAccount
 	for i, a := range info.Accounts {
 		ids = append(ids, a.AccountID)
-		if (wanted != "" && strings.EqualFold(a.AccountID, wanted)) ||
-			(wanted == "" && bool(a.IsDefault) && chosen == nil) {
+		if (accountID != "" && strings.EqualFold(a.AccountID, accountID)) ||
+			(accountID == "" && bool(a.IsDefault) && chosen == nil) {
 			chosen = &info.Accounts[i]
 		}
 	}
@@ -203,9 +203,9 @@ func checkUserInfo(r *checkReport, info *docusign.UserInfo, wanted string) bool 
 	case len(ids) == 0:
 		r.fail("userinfo", "the user belongs to no eSignature account: add the user to one")
 		return false
-	case chosen == nil && wanted != "":
+	case chosen == nil && accountID != "":
 		r.fail("userinfo", fmt.Sprintf("DOCUSIGN_ACCOUNT_ID %s is not one of the user's "+
-			"accounts (%s): set it to one of them", wanted, strings.Join(ids, ", ")))
+			"accounts (%s): set it to one of them", accountID, strings.Join(ids, ", ")))
 		return false
 	case chosen == nil:
 		r.fail("userinfo", fmt.Sprintf("no account is marked is_default among %s: set "+
