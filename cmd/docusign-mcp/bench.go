@@ -29,6 +29,11 @@ type benchConfig struct {
 	Startup int
 	// NoLoad skips the load of both targets.
 	NoLoad bool
+	// Isolate runs each target in a child process, so that its CPU time and peak RSS are
+	// its own. Without it, the targets run in this process.
+	Isolate bool
+	// Client is the kind of MCP client of the load: clientLean or clientMCPGo.
+	Client string
 }
 
 // mixEntry is one tool of the call mix and its relative weight.
@@ -47,16 +52,18 @@ const defaultMix = "get_envelope_status=85,list_templates=5,get_template=5,list_
 
 const benchSummary = `Measure the server's overhead, throughput and memory. bench starts the same
 stack as serve (bearer authentication, signed sessions, policy, audit log and
-store) over streamable HTTP on loopback, against an in-process simulator that
-answers without delay, and runs --sessions concurrent MCP sessions of mcp-go's
-client that call the tools of --mix. In the same run it loads a bare mcp-go
-server with one trivial tool the same way. It prints, for each tool, calls, p50
-and p99 latency, and the server-added latency (latency minus the time the
-server spent in Docusign calls during the call); then calls per second, the
-server's CPU time per call from a labelled CPU profile, and the peak RSS of this
-process, each also as a ratio to the bare server. Before the load, --startup
-starts serve over stdio that many times and prints the time to its initialize
-response and its idle RSS.`
+store) over streamable HTTP on loopback, in a child process of its own, against
+a simulator in the bench process that answers without delay, and runs
+--sessions concurrent MCP sessions that call the tools of --mix. In the same run
+it loads a bare mcp-go server with one trivial tool, in another child process,
+the same way. It prints, for each tool, calls, p50 and p99 latency, and the
+server-added latency (latency minus the time the server spent in Docusign calls
+during the call); then calls per second, the server process's CPU time per call
+and its peak RSS, each also as a ratio to the bare server. With --isolate=false
+both servers run in the bench process, and a labelled CPU profile splits the
+server's CPU time from the client's. Before the load, --startup starts serve
+over stdio that many times and prints the time to its initialize response and
+its idle RSS.`
 
 // parseBenchConfig parses the bench flags and returns one message per problem.
 func parseBenchConfig(args []string, env environment) (benchConfig, []string, error) {
@@ -75,6 +82,9 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 	startup := fs.Int("startup", 5, "number of timed serve starts over stdio, each "+
 		"measured from process start to the initialize response (0: none)")
 	noLoad := fs.Bool("no-load", false, "skip the load and measure only the starts")
+	isolate := fs.Bool("isolate", true, "run each server in a child process of its own")
+	clientKind := fs.String("client", clientLean, "MCP client of the load: lean (hand-"+
+		"written requests, the least CPU) or mcp-go (mcp-go's client)")
 	logFormat, logLevel := logFlags(fs)
 	fs.Lookup("log-level").DefValue = "warn"
 	if err := fs.Set("log-level", "warn"); err != nil {
@@ -85,7 +95,7 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 	}
 	cfg := benchConfig{Sessions: *sessions, Duration: *duration, Calls: *calls,
 		Warmup: *warmup, JSON: *asJSON, CPUProfile: *cpuProfile, Startup: *startup,
-		NoLoad: *noLoad}
+		NoLoad: *noLoad, Isolate: *isolate, Client: *clientKind}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)
 	problems = append(problems, checkBenchConfig(&cfg, *mix)...)
@@ -111,6 +121,10 @@ func checkBenchConfig(cfg *benchConfig, mix string) []string {
 	if cfg.Warmup < 0 {
 		problems = append(problems, fmt.Sprintf("--warmup %d is negative: use 0 or more "+
 			"calls", cfg.Warmup))
+	}
+	if cfg.Client != clientLean && cfg.Client != clientMCPGo {
+		problems = append(problems, fmt.Sprintf("--client %q is not a client: use %s or %s",
+			cfg.Client, clientLean, clientMCPGo))
 	}
 	var mixProblem string
 	cfg.Mix, mixProblem = parseMix(mix)
@@ -152,6 +166,9 @@ func parseMix(s string) ([]mixEntry, string) {
 }
 
 func runBenchCommand(ctx context.Context, args []string, env environment) error {
+	if len(args) > 0 && args[0] == serveTargetFlag {
+		return runServeTarget(ctx, args[1:], env)
+	}
 	cfg, problems, err := parseBenchConfig(args, env)
 	if err != nil {
 		return err
@@ -183,8 +200,12 @@ func printBenchReport(w io.Writer, r benchReport) {
 	if r.Bare.Name == "" {
 		return
 	}
-	fmt.Fprintf(w, "bench: %d sessions, mix %s, %d CPUs, load average %s\n",
-		r.Sessions, formatMix(r.Mix), r.CPUs, r.LoadAverage)
+	where := "each server in its own process"
+	if !r.Isolated {
+		where = "servers in the bench process"
+	}
+	fmt.Fprintf(w, "bench: %d sessions, mix %s, %s client, %s, %d CPUs, load average %s\n",
+		r.Sessions, formatMix(r.Mix), r.Client, where, r.CPUs, r.LoadAverage)
 	for _, t := range []targetReport{r.Bare, r.Ours} {
 		fmt.Fprintf(w, "\n%s: %d calls in %.2f s, %.0f calls/s, server CPU %.1f µs/call, "+
 			"peak RSS %.1f MiB, %d errors\n", t.Name, t.Calls, t.Seconds, t.CallsPerSecond,

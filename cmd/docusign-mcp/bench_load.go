@@ -13,16 +13,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // benchReport is the output of one bench run.
 type benchReport struct {
 	Sessions    int          `json:"sessions"`
 	Mix         []mixEntry   `json:"mix"`
+	Client      string       `json:"client"`
+	Isolated    bool         `json:"isolated"`
 	CPUs        int          `json:"cpus"`
 	GoVersion   string       `json:"go_version"`
 	LoadAverage string       `json:"load_average"`
@@ -40,13 +38,16 @@ type targetReport struct {
 	Errors         int     `json:"errors"`
 	Seconds        float64 `json:"seconds"`
 	CallsPerSecond float64 `json:"calls_per_second"`
-	// ServerCPUMicrosPerCall is the CPU time of the server's goroutines, plus the share
-	// of unlabelled runtime work (such as garbage collection) in proportion to the
-	// labelled CPU time, per call.
+	// ServerCPUMicrosPerCall is the server process's CPU time per call. Without
+	// isolation, it is the CPU time of the server's goroutines, plus the share of
+	// unlabelled runtime work (such as garbage collection) in proportion to the labelled
+	// CPU time. ClientCPUMicrosPerCall is the rest: with isolation, the bench process's
+	// CPU time, which for ours includes the simulator.
 	ServerCPUMicrosPerCall float64 `json:"server_cpu_us_per_call"`
 	ClientCPUMicrosPerCall float64 `json:"client_cpu_us_per_call"`
-	// PeakRSSMiB is this process's VmHWM after the run, reset before it when the kernel
-	// allows. The process also contains the client and, for ours, the simulator.
+	// PeakRSSMiB is the server process's VmHWM after the run, reset before it when the
+	// kernel allows. Without isolation, that process also contains the client and, for
+	// ours, the simulator.
 	PeakRSSMiB     float64      `json:"peak_rss_mib"`
 	AddedP50Millis float64      `json:"added_p50_ms"`
 	AddedP99Millis float64      `json:"added_p99_ms"`
@@ -85,14 +86,15 @@ type callSample struct {
 
 // benchSession is one initialized MCP session and its principal.
 type benchSession struct {
-	client    *client.Client
+	caller    benchCaller
 	principal string
 	rng       *rand.Rand
 }
 
 // runBench loads the bare server, then ours, and compares them.
 func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchReport, error) {
-	report := benchReport{Sessions: cfg.Sessions, Mix: cfg.Mix, CPUs: runtime.NumCPU(),
+	report := benchReport{Sessions: cfg.Sessions, Mix: cfg.Mix, Client: cfg.Client,
+		Isolated: cfg.Isolate, CPUs: runtime.NumCPU(),
 		GoVersion: runtime.Version(), LoadAverage: loadAverage()}
 	if cfg.Startup > 0 {
 		startup, err := measureStartup(ctx, cfg.Startup, logger)
@@ -104,7 +106,7 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	if cfg.NoLoad {
 		return report, nil
 	}
-	bare, err := startBareTarget(ctx)
+	bare, err := startBareTarget(ctx, cfg.Isolate)
 	if err != nil {
 		return report, err
 	}
@@ -113,7 +115,7 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	if err != nil {
 		return report, err
 	}
-	ours, err := startOurTarget(ctx, cfg.Sessions, logger)
+	ours, err := startOurTarget(ctx, cfg.Sessions, cfg.Isolate, logger)
 	if err != nil {
 		return report, err
 	}
@@ -132,18 +134,18 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	return report, nil
 }
 
-// loadTarget connects the sessions, warms them up, then measures the calls under a CPU
-// profile. profilePath, when set, receives that profile.
+// loadTarget connects the sessions, warms them up, then measures the calls. profilePath,
+// when set, receives the CPU profile of the measured run.
 func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePath string,
 	logger *slog.Logger) (targetReport, error) {
 	var sessions []*benchSession
 	var err error
 	pprof.Do(ctx, pprof.Labels(labelSide, sideClient), func(ctx context.Context) {
-		sessions, err = connectBenchSessions(ctx, t, cfg.Sessions)
+		sessions, err = connectBenchSessions(ctx, t, cfg.Sessions, cfg.Client)
 	})
 	defer func() {
 		for _, s := range sessions {
-			_ = s.client.Close()
+			s.caller.close()
 		}
 	}()
 	if err != nil {
@@ -151,10 +153,8 @@ func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePat
 	}
 	tools := benchToolNames(t, cfg.Mix)
 	runSessions(ctx, t, sessions, tools, runLimit{calls: cfg.Warmup * len(sessions)}, logger)
-	resetPeakRSS()
-	var profile bytes.Buffer
-	if err := pprof.StartCPUProfile(&profile); err != nil {
-		return targetReport{}, fmt.Errorf("start CPU profile: %w", err)
+	if err := t.meter.begin(profilePath); err != nil {
+		return targetReport{}, err
 	}
 	started := time.Now()
 	limit := runLimit{calls: cfg.Calls}
@@ -163,48 +163,63 @@ func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePat
 	}
 	samples := runSessions(ctx, t, sessions, tools, limit, logger)
 	elapsed := time.Since(started)
-	pprof.StopCPUProfile()
-	if profilePath != "" {
-		if err := os.WriteFile(profilePath, profile.Bytes(), 0o600); err != nil {
-			return targetReport{}, fmt.Errorf("write CPU profile: %w", err)
-		}
-	}
-	cpu, err := cpuBySide(profile.Bytes())
+	reading, err := t.meter.end()
 	if err != nil {
 		return targetReport{}, err
 	}
-	return summarize(t.name, tools, samples, elapsed, cpu), nil
+	return summarize(t.name, tools, samples, elapsed, reading), nil
 }
 
-// connectBenchSessions initializes n sessions, each with its own bearer token.
-func connectBenchSessions(ctx context.Context, t *benchTarget, n int) ([]*benchSession,
-	error) {
+// inProcessMeter measures a target that runs in this process, through a CPU profile whose
+// samples carry the side label.
+type inProcessMeter struct {
+	profile bytes.Buffer
+	path    string
+}
+
+func (m *inProcessMeter) begin(profilePath string) error {
+	m.profile.Reset()
+	m.path = profilePath
+	resetPeakRSS()
+	if err := pprof.StartCPUProfile(&m.profile); err != nil {
+		return fmt.Errorf("start CPU profile: %w", err)
+	}
+	return nil
+}
+
+func (m *inProcessMeter) end() (meterReading, error) {
+	pprof.StopCPUProfile()
+	if m.path != "" {
+		if err := os.WriteFile(m.path, m.profile.Bytes(), 0o600); err != nil {
+			return meterReading{}, fmt.Errorf("write CPU profile: %w", err)
+		}
+	}
+	cpu, err := cpuBySide(m.profile.Bytes())
+	if err != nil {
+		return meterReading{}, err
+	}
+	return meterReading{serverCPU: cpu.serverShare(), clientCPU: cpu.clientShare(),
+		peakRSSMiB: peakRSSMiB()}, nil
+}
+
+// connectBenchSessions initializes n sessions of the client kind, each with its own bearer
+// token.
+func connectBenchSessions(ctx context.Context, t *benchTarget, n int, kind string) (
+	[]*benchSession, error) {
 	var sessions []*benchSession
 	for i := range n {
-		var opts []transport.StreamableHTTPCOption
-		principal := ""
+		principal, token := "", ""
 		if t.tokens != nil {
-			principal = benchPrincipal(i)
-			opts = append(opts, transport.WithHTTPHeaders(map[string]string{
-				"Authorization": "Bearer " + t.tokens[i]}))
+			principal, token = benchPrincipal(i), t.tokens[i]
 		}
-		c, err := client.NewStreamableHttpClient(t.url, opts...)
-		if err == nil {
-			err = c.Start(ctx)
-		}
-		if err == nil {
-			_, err = c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-				ProtocolVersion: mcp.LATEST_PROTOCOL_VERSION,
-				ClientInfo: mcp.Implementation{Name: "docusign-mcp-bench",
-					Version: buildVersion()}}})
-		}
+		caller, err := connectCaller(ctx, kind, t.url, token)
 		if err != nil {
 			for _, s := range sessions {
-				_ = s.client.Close()
+				s.caller.close()
 			}
 			return nil, fmt.Errorf("initialize bench session %d with %s: %w", i+1, t.name, err)
 		}
-		sessions = append(sessions, &benchSession{client: c, principal: principal,
+		sessions = append(sessions, &benchSession{caller: caller, principal: principal,
 			rng: rand.New(rand.NewPCG(uint64(i), 8))})
 	}
 	return sessions, nil
@@ -277,26 +292,18 @@ func callOnce(ctx context.Context, t *benchTarget, s *benchSession, tools []stri
 	callSample, error) {
 	index := s.rng.IntN(len(tools))
 	name := tools[index]
-	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name,
-		Arguments: benchArguments(t, name, s.rng)}}
+	args := benchArguments(t, name, s.rng)
 	var startDocusign time.Duration
 	var startCalls int64
 	if t.timer != nil {
 		startDocusign, startCalls = t.timer.read(s.principal)
 	}
 	started := time.Now()
-	res, err := s.client.CallTool(ctx, req)
-	sample := callSample{tool: index, latency: time.Since(started)}
+	err := s.caller.callTool(ctx, name, args)
+	sample := callSample{tool: index, latency: time.Since(started), failed: err != nil}
 	if t.timer != nil {
 		endDocusign, endCalls := t.timer.read(s.principal)
 		sample.docusign, sample.docusignCalls = endDocusign-startDocusign, endCalls-startCalls
-	}
-	switch {
-	case err != nil:
-		sample.failed = true
-	case res.IsError:
-		sample.failed = true
-		err = fmt.Errorf("%s returned an error result: %s", name, resultText(res))
 	}
 	return sample, err
 }
@@ -317,15 +324,15 @@ func benchArguments(t *benchTarget, tool string, rng *rand.Rand) map[string]any 
 
 // summarize turns the samples into the target's report.
 func summarize(name string, tools []string, samples []callSample, elapsed time.Duration,
-	cpu cpuSplit) targetReport {
+	reading meterReading) targetReport {
 	r := targetReport{Name: name, Calls: len(samples), Seconds: elapsed.Seconds(),
-		PeakRSSMiB: peakRSSMiB()}
+		PeakRSSMiB: reading.peakRSSMiB}
 	if len(samples) == 0 {
 		return r
 	}
 	r.CallsPerSecond = float64(len(samples)) / elapsed.Seconds()
-	r.ServerCPUMicrosPerCall = cpu.serverShare().Seconds() * 1e6 / float64(len(samples))
-	r.ClientCPUMicrosPerCall = cpu.clientShare().Seconds() * 1e6 / float64(len(samples))
+	r.ServerCPUMicrosPerCall = reading.serverCPU.Seconds() * 1e6 / float64(len(samples))
+	r.ClientCPUMicrosPerCall = reading.clientCPU.Seconds() * 1e6 / float64(len(samples))
 	byTool := map[string][]callSample{}
 	for _, s := range samples {
 		byTool[tools[s.tool]] = append(byTool[tools[s.tool]], s)

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -52,53 +51,34 @@ type benchTarget struct {
 	timer      *callTimer
 	envelopes  []string
 	templateID string
-	close      func()
+	// meter measures the server's CPU time and peak RSS over a run.
+	meter targetMeter
+	close func()
 }
 
-// callTimer is a docusign.Observer that adds up the Docusign time and calls of each
-// principal. Each bench session has its own principal and makes one call at a time, so the
-// difference across a call is that call's Docusign time.
-type callTimer struct {
-	byCaller map[string]*callerTime
-}
-
-type callerTime struct {
-	nanos atomic.Int64
-	calls atomic.Int64
-}
-
-func newCallTimer(principals []string) *callTimer {
-	t := &callTimer{byCaller: make(map[string]*callerTime, len(principals))}
-	for _, p := range principals {
-		t.byCaller[p] = &callerTime{}
+// startBareTarget starts a bare mcp-go server with one tool, in a child process when
+// isolate is set.
+func startBareTarget(ctx context.Context, isolate bool) (*benchTarget, error) {
+	t := &benchTarget{name: "bare mcp-go"}
+	if isolate {
+		child, url, err := startChild(ctx, targetBare, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.url, t.meter, t.close = url, child, child.close
+		return t, nil
 	}
-	return t
-}
-
-// ObserveCall adds rec's latency to its caller's total. Calls of background jobs, which
-// have no bench principal, are not counted.
-func (t *callTimer) ObserveCall(rec docusign.CallRecord) {
-	if ct, ok := t.byCaller[rec.Tag.Caller]; ok {
-		ct.nanos.Add(int64(rec.Latency))
-		ct.calls.Add(1)
+	url, stop, err := serveBare(ctx)
+	if err != nil {
+		return nil, err
 	}
+	t.url, t.meter, t.close = url, &inProcessMeter{}, stop
+	return t, nil
 }
 
-// read returns the Docusign time and calls of principal so far.
-func (t *callTimer) read(principal string) (time.Duration, int64) {
-	ct, ok := t.byCaller[principal]
-	if !ok {
-		return 0, 0
-	}
-	return time.Duration(ct.nanos.Load()), ct.calls.Load()
-}
-
-// benchPrincipal returns the principal name of session i.
-func benchPrincipal(i int) string { return "bench-" + strconv.Itoa(i+1) }
-
-// startBareTarget serves a bare mcp-go server with one tool that returns a short text,
-// over streamable HTTP on loopback.
-func startBareTarget(ctx context.Context) (*benchTarget, error) {
+// serveBare serves a bare mcp-go server with one tool that returns a short text, over
+// streamable HTTP on loopback.
+func serveBare(ctx context.Context) (string, func(), error) {
 	s := server.NewMCPServer("bare-mcp-go", "1", server.WithToolCapabilities(false))
 	s.AddTool(mcp.NewTool("ping", mcp.WithDescription("Return pong.")),
 		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -106,7 +86,7 @@ func startBareTarget(ctx context.Context) (*benchTarget, error) {
 		})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("listen for the bare server: %w", err)
+		return "", nil, fmt.Errorf("listen for the bare server: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", server.NewStreamableHTTPServer(s))
@@ -114,13 +94,13 @@ func startBareTarget(ctx context.Context) (*benchTarget, error) {
 	pprof.Do(ctx, pprof.Labels(labelSide, sideServer), func(context.Context) {
 		go func() { _ = srv.Serve(ln) }()
 	})
-	return &benchTarget{name: "bare mcp-go", url: "http://" + ln.Addr().String() + "/mcp",
-		close: func() { _ = srv.Close() }}, nil
+	return "http://" + ln.Addr().String() + "/mcp", func() { _ = srv.Close() }, nil
 }
 
 // startOurTarget starts a simulator and serve's stack over HTTP with a policy file that
-// gives each session its own principal and bearer token.
-func startOurTarget(ctx context.Context, sessions int, logger *slog.Logger) (
+// gives each session its own principal and bearer token. With isolate, serve's stack runs in
+// a child process and the simulator stays in this one.
+func startOurTarget(ctx context.Context, sessions int, isolate bool, logger *slog.Logger) (
 	_ *benchTarget, err error) {
 	dir, err := os.MkdirTemp("", "docusign-mcp-bench-")
 	if err != nil {
@@ -151,7 +131,15 @@ func startOurTarget(ctx context.Context, sessions int, logger *slog.Logger) (
 	if err := seedBenchData(ctx, t, sim); err != nil {
 		return nil, err
 	}
-	cfg, keys, err := benchServeConfig(dir, sim, sessions, t)
+	vars, err := prepareBenchDir(dir, sim, sessions, t)
+	if err != nil {
+		return nil, err
+	}
+	if isolate {
+		return t, startOurChild(ctx, t, dir, sessions, &closers)
+	}
+	t.timer = newCallTimer(sessions)
+	cfg, keys, err := benchServeConfigFrom(dir, vars, t.timer)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +148,31 @@ func startOurTarget(ctx context.Context, sessions int, logger *slog.Logger) (
 		return nil, err
 	}
 	closers = append(closers, stop)
-	t.url = url
+	t.url, t.meter = url, &inProcessMeter{}
 	return t, nil
+}
+
+// startOurChild starts serve's stack for t in a child process that shares the call timer
+// file in dir with this process.
+func startOurChild(ctx context.Context, t *benchTarget, dir string, sessions int,
+	closers *[]func()) error {
+	timerPath := filepath.Join(dir, benchTimerFile)
+	if err := createTimerFile(timerPath, sessions); err != nil {
+		return err
+	}
+	timer, err := mapCallTimer(timerPath, sessions)
+	if err != nil {
+		return err
+	}
+	*closers = append(*closers, timer.close)
+	child, url, err := startChild(ctx, targetOurs, []string{"--dir", dir, "--sessions",
+		strconv.Itoa(sessions)}, nil)
+	if err != nil {
+		return err
+	}
+	*closers = append(*closers, child.close)
+	t.url, t.timer, t.meter = url, timer, child
+	return nil
 }
 
 // serveBenchApp starts serve's app and HTTP listener, as runServe does, with every
@@ -204,26 +215,23 @@ func serveBenchApp(ctx context.Context, cfg serveConfig, keys secrets,
 	return h.URL(), stop, nil
 }
 
-// benchServeConfig writes the simulator's credentials, a store key and a policy file with
-// one principal per session to dir, and parses serve's flags and environment as serve does.
-func benchServeConfig(dir string, sim *docusigntest.Server, sessions int,
-	t *benchTarget) (serveConfig, secrets, error) {
+// prepareBenchDir writes the simulator's credentials, a store key, a policy file with one
+// principal per session and serve's environment to dir, and returns that environment.
+func prepareBenchDir(dir string, sim *docusigntest.Server, sessions int,
+	t *benchTarget) (map[string]string, error) {
 	if err := sim.WriteCredentials(dir); err != nil {
-		return serveConfig{}, secrets{}, fmt.Errorf("write simulator credentials: %w", err)
+		return nil, fmt.Errorf("write simulator credentials: %w", err)
 	}
 	storeKey := make([]byte, 32)
 	_, _ = rand.Read(storeKey)
 	keyFile := filepath.Join(dir, "store.key")
 	err := os.WriteFile(keyFile, []byte(hex.EncodeToString(storeKey)), 0o600)
 	if err != nil {
-		return serveConfig{}, secrets{}, fmt.Errorf("write store key: %w", err)
+		return nil, fmt.Errorf("write store key: %w", err)
 	}
-	policyFile := filepath.Join(dir, "policy.json")
-	principals, err := writeBenchPolicy(policyFile, sessions, t)
-	if err != nil {
-		return serveConfig{}, secrets{}, err
+	if err := writeBenchPolicy(filepath.Join(dir, "policy.json"), sessions, t); err != nil {
+		return nil, err
 	}
-	t.timer = newCallTimer(principals)
 	creds := sim.Credentials()
 	vars := map[string]string{
 		"DOCUSIGN_INTEGRATION_KEY":    creds.IntegrationKey,
@@ -233,11 +241,18 @@ func benchServeConfig(dir string, sim *docusigntest.Server, sessions int,
 		"DOCUSIGN_PRIVATE_KEY_FILE":   filepath.Join(dir, docusigntest.PrivateKeyFile),
 		"DOCUSIGN_MCP_STORE_KEY_FILE": keyFile,
 	}
+	return vars, writeBenchEnv(dir, vars)
+}
+
+// benchServeConfigFrom parses serve's flags and the environment vars for the directory
+// that prepareBenchDir filled, as serve does, with timer observing the Docusign calls.
+func benchServeConfigFrom(dir string, vars map[string]string, timer *callTimer) (
+	serveConfig, secrets, error) {
 	env := environment{stdout: io.Discard, stderr: io.Discard,
 		getenv: func(name string) string { return vars[name] }}
 	cfg, problems, err := parseServeConfig([]string{"--http", "127.0.0.1:0",
-		"--policy", policyFile, "--data-dir", filepath.Join(dir, "data"),
-		"--stuck-check-every", "0"}, env)
+		"--policy", filepath.Join(dir, "policy.json"), "--data-dir",
+		filepath.Join(dir, "data"), "--stuck-check-every", "0"}, env)
 	if err != nil {
 		return serveConfig{}, secrets{}, fmt.Errorf("bench serve configuration: %w", err)
 	}
@@ -245,21 +260,20 @@ func benchServeConfig(dir string, sim *docusigntest.Server, sessions int,
 	if err := problemsError("bench", append(problems, fileProblems...)); err != nil {
 		return serveConfig{}, secrets{}, err
 	}
-	cfg.callObserver = t.timer
+	cfg.callObserver = timer
 	return cfg, keys, nil
 }
 
 // writeBenchPolicy writes a policy file that gives each session a principal that may call
 // every tool, with a random bearer token, and lifts the account budget, which would
 // otherwise reject the load's Docusign calls after the burst limit.
-func writeBenchPolicy(path string, sessions int, t *benchTarget) ([]string, error) {
+func writeBenchPolicy(path string, sessions int, t *benchTarget) error {
 	type token struct {
 		Principal string `json:"principal"`
 		SHA256    string `json:"sha256"`
 	}
 	principals := make(map[string]any, sessions)
 	var tokens []token
-	var names []string
 	for i := range sessions {
 		name := benchPrincipal(i)
 		secret := make([]byte, 24)
@@ -269,17 +283,16 @@ func writeBenchPolicy(path string, sessions int, t *benchTarget) ([]string, erro
 		principals[name] = map[string]any{"tools": []string{"*"}}
 		tokens = append(tokens, token{Principal: name, SHA256: hex.EncodeToString(sum[:])})
 		t.tokens = append(t.tokens, value)
-		names = append(names, name)
 	}
 	raw, err := json.Marshal(map[string]any{"principals": principals, "tokens": tokens,
 		"account_budget": map[string]int{"hourly": 1 << 30, "burst": 1 << 30}})
 	if err != nil {
-		return nil, fmt.Errorf("encode bench policy: %w", err)
+		return fmt.Errorf("encode bench policy: %w", err)
 	}
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		return nil, fmt.Errorf("write bench policy: %w", err)
+		return fmt.Errorf("write bench policy: %w", err)
 	}
-	return names, nil
+	return nil
 }
 
 // seedBenchData creates the envelopes that get_envelope_status reads and picks the

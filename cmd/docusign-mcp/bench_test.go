@@ -3,8 +3,20 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 	"testing"
 )
+
+// TestMain lets the test binary stand in for docusign-mcp as a bench target's child
+// process: bench starts its own executable with "bench --serve-target".
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "bench" && os.Args[2] == serveTargetFlag {
+		env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+			getenv: os.Getenv}
+		os.Exit(runMain(context.Background(), os.Args[1:], env))
+	}
+	os.Exit(m.Run())
+}
 
 func TestParseMix(t *testing.T) {
 	tests := []struct {
@@ -41,15 +53,38 @@ func TestParseMix(t *testing.T) {
 	}
 }
 
-// TestBenchShortRun loads both targets with a few calls and checks that every call
-// succeeded and was counted.
+// TestBenchShortRun loads both targets with a few calls, in each way bench can run them,
+// and checks that every call succeeded and was counted.
 func TestBenchShortRun(t *testing.T) {
+	tests := []struct {
+		name    string
+		isolate bool
+		client  string
+	}{
+		{name: "child processes, lean client", isolate: true, client: clientLean},
+		{name: "in process, lean client", client: clientLean},
+		{name: "in process, mcp-go client", client: clientMCPGo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkShortRun(t, tt.isolate, tt.client)
+		})
+	}
+}
+
+func checkShortRun(t *testing.T, isolate bool, client string) {
 	mix := []mixEntry{{Tool: "get_envelope_status", Weight: 1},
 		{Tool: "list_templates", Weight: 1}}
-	cfg := benchConfig{Sessions: 2, Calls: 40, Warmup: 5, Mix: mix}
+	cfg := benchConfig{Sessions: 2, Calls: 40, Warmup: 5, Mix: mix, Isolate: isolate,
+		Client: client}
 	report, err := runBench(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("runBench failed: %v", err)
+	}
+	if report.Ours.ServerCPUMicrosPerCall <= 0 || report.Ours.PeakRSSMiB <= 0 {
+		t.Errorf("ours: server CPU %.1f µs per call, peak RSS %.1f MiB, want both positive: "+
+			"the meter read nothing", report.Ours.ServerCPUMicrosPerCall,
+			report.Ours.PeakRSSMiB)
 	}
 	for _, target := range []targetReport{report.Bare, report.Ours} {
 		if target.Calls != 40 {
