@@ -113,11 +113,21 @@ func NextEnvelopeState(cur EnvelopeState, found bool, next EnvelopeState) (Envel
 	return next, true
 }
 
-// GetEnvelope returns the stored state of an envelope, or ErrEnvelopeNotFound.
+// GetEnvelope returns the stored state of an envelope, or ErrEnvelopeNotFound. States come
+// from an in-memory cache that every committed change invalidates, so the returned
+// Snapshot may share its bytes with the cache and with other callers: callers must not
+// modify them.
 func (s *Store) GetEnvelope(ctx context.Context, envelopeID string) (EnvelopeState, error) {
 	if err := ctx.Err(); err != nil {
 		return EnvelopeState{}, fmt.Errorf("get envelope state %s: %w", envelopeID, err)
 	}
+	// A closed store fails every read, cached or not, as Badger's View does.
+	if !s.db.IsClosed() {
+		if state, ok := s.listeners.states.get(envelopeID); ok {
+			return state, nil
+		}
+	}
+	generation := s.listeners.states.currentGeneration()
 	var state EnvelopeState
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
@@ -131,6 +141,7 @@ func (s *Store) GetEnvelope(ctx context.Context, envelopeID string) (EnvelopeSta
 		return EnvelopeState{}, fmt.Errorf("get envelope state %s: %w", envelopeID,
 			ErrEnvelopeNotFound)
 	}
+	s.listeners.states.fill(envelopeID, state, generation)
 	return state, nil
 }
 
@@ -154,6 +165,11 @@ func (s *Store) PutEnvelope(ctx context.Context, next EnvelopeState) (EnvelopeSt
 		kept, applied, err := s.putEnvelopeOnce(next)
 		if errors.Is(err, badger.ErrConflict) {
 			continue
+		}
+		if applied || err != nil {
+			// After the commit and before the listeners, which may read the state back.
+			// A failed commit invalidates too, in case it wrote before failing.
+			s.listeners.states.invalidate(next.EnvelopeID)
 		}
 		if err != nil {
 			return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %w",

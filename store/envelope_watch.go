@@ -7,11 +7,17 @@ import "sync"
 // and must not call back into PutEnvelope.
 type EnvelopeListener func(EnvelopeState)
 
-// envelopeListeners is the set of listeners of a Store. The zero value is ready to use.
+// envelopeListeners is the set of listeners of a Store, with the cache of the states that
+// the same committed changes invalidate. The zero value is ready to use.
 type envelopeListeners struct {
 	mu   sync.RWMutex
 	next uint64
 	fns  map[uint64]EnvelopeListener
+
+	// states caches GetEnvelope's reads. It sits here, in the Store's one field for
+	// envelope state changes, because each change that the listeners hear of must also
+	// invalidate it.
+	states envelopeStateCache
 }
 
 // OnEnvelopeChange registers fn to be called after every committed change of an envelope's

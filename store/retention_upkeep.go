@@ -92,6 +92,7 @@ func (s *Store) purgeEnvelope(envelopeID string) error {
 	if err == nil {
 		// DropPrefix removes the keys from the LSM tree itself, not only behind tombstones.
 		err = s.db.DropPrefix([]byte("doc/"+envelopeID+"/"), []byte("env/"+envelopeID+"/"))
+		s.listeners.states.invalidate(envelopeID)
 	}
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
