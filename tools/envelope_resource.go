@@ -181,7 +181,7 @@ func (d *Deps) readEnvelope(ctx context.Context, envelopeID string) (envelopeVie
 // because the store keeps the status further along the lifecycle.
 func (d *Deps) viewOf(ctx context.Context, state store.EnvelopeState) envelopeView {
 	view := envelopeView{Recipients: []recipientView{}}
-	if snapshot, ok := decodeSnapshot(state.Snapshot); ok {
+	if snapshot, ok := d.snapshots.decode(state.EnvelopeID, state.Snapshot); ok {
 		view = viewFromStatus(snapshot)
 	}
 	if view.State == "" || !strings.EqualFold(view.Status, state.Status) {

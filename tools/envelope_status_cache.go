@@ -67,7 +67,7 @@ func (d *Deps) servedFromStore(ctx context.Context, in *envelopeStatusInput) (
 	if !ok || !d.servable(cached, in.Refresh, now) {
 		return envelopeStatusOutput{}, false
 	}
-	out, ok := fromSnapshot(cached, now)
+	out, ok := d.fromSnapshot(cached, now)
 	if ok {
 		out.NextLiveReadAt = d.nextLiveRead(cached.Status, cached.ObservedAt)
 	}
@@ -137,8 +137,9 @@ func orDefault(value, fallback time.Duration) time.Duration {
 }
 
 // fromSnapshot returns the stored output with source cache and its age.
-func fromSnapshot(cached store.EnvelopeState, now time.Time) (envelopeStatusOutput, bool) {
-	out, ok := decodeSnapshot(cached.Snapshot)
+func (d *Deps) fromSnapshot(cached store.EnvelopeState, now time.Time) (envelopeStatusOutput,
+	bool) {
+	out, ok := d.snapshots.decode(cached.EnvelopeID, cached.Snapshot)
 	if !ok {
 		return envelopeStatusOutput{}, false
 	}
@@ -177,7 +178,7 @@ func (d *Deps) rememberStatus(ctx context.Context, out envelopeStatusOutput,
 	d.Logger.Warn("Docusign returned an earlier envelope status than the stored one; "+
 		"keeping the stored one", "envelope_id", out.EnvelopeID, "read", out.Status,
 		"stored", kept.Status, "stored_source", kept.Source)
-	if cachedOut, ok := fromSnapshot(kept, now); ok {
+	if cachedOut, ok := d.fromSnapshot(kept, now); ok {
 		return cachedOut
 	}
 	return out

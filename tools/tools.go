@@ -89,6 +89,9 @@ type Deps struct {
 	Now func() time.Time
 
 	confirm *confirmer
+	// snapshots are the decoded snapshots of the envelope states, which withDefaults
+	// creates.
+	snapshots *snapshotCache
 	// waits are the running wait_for_envelope calls by session, which Register ends when
 	// their session closes.
 	waits *waitSessions
@@ -225,6 +228,7 @@ func (d Deps) withDefaults() *Deps {
 	}
 	d.Policy = notingDecider{next: d.Policy}
 	d.controls = newControls(d.Options, eventsFor(d.Store), d.Now)
+	d.snapshots = newSnapshotCache()
 	d.Docusign = withBudget(d.Docusign, d.controls.budget)
 	return &d
 }
