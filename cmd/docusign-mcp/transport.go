@@ -43,15 +43,11 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 		server.WithSessionIdleTTL(cfg.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(logger))
 	mux := http.NewServeMux()
-	var endpoint http.Handler = limitBody(cfg.MaxBodyBytes, dropSessionlessCancels(logger,
-		guardSessions(ids, logger, streamable)))
 	if cfg.Policy != nil {
-		// Authentication runs before the session checks, which bind ids to the principal.
-		endpoint = requireBearer(cfg.Policy, cfg.NoAuth, logger, endpoint)
 		mux.Handle(metadataPath, serveResourceMetadata(cfg.Policy))
 		mux.Handle(server.WellKnownProtectedResourcePath, serveResourceMetadata(cfg.Policy))
 	}
-	mux.Handle("/mcp", requireAllowedOrigin(cfg.AllowedOrigins, logger, endpoint))
+	mux.Handle("/mcp", mcpEndpoint(cfg, ids, logger, streamable))
 	for path, h := range cfg.Routes {
 		mux.Handle(path, h)
 	}
@@ -66,6 +62,20 @@ func listenHTTP(s *server.MCPServer, cfg httpConfig, logger *slog.Logger) (*http
 		listener: ln,
 		logger:   logger,
 	}, nil
+}
+
+// mcpEndpoint wraps the MCP handler in the checks of every /mcp request. They are the
+// Origin check, bearer authentication when cfg.Policy is set, the body size limit, the
+// drop of cancels without a session, and the session id check of GET and DELETE.
+func mcpEndpoint(cfg httpConfig, ids *sessionIDs, logger *slog.Logger,
+	mcp http.Handler) http.Handler {
+	endpoint := limitBody(cfg.MaxBodyBytes, dropSessionlessCancels(logger,
+		guardSessions(ids, logger, mcp)))
+	if cfg.Policy != nil {
+		// Authentication runs before the session checks, which bind ids to the principal.
+		endpoint = requireBearer(cfg.Policy, cfg.NoAuth, logger, endpoint)
+	}
+	return requireAllowedOrigin(cfg.AllowedOrigins, logger, endpoint)
 }
 
 // URL returns the MCP endpoint's URL.
