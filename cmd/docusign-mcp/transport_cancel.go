@@ -24,7 +24,7 @@ func dropSessionlessCancels(logger *slog.Logger, next http.Handler) http.Handler
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -35,7 +35,9 @@ func dropSessionlessCancels(logger *slog.Logger, next http.Handler) http.Handler
 			writeJSONRPCError(w, http.StatusBadRequest, "failed to read the request body")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		buffered := &bufferedBody{}
+		buffered.Reset(body)
+		r.Body = buffered
 		if isSessionlessCancel(r.Header, body) {
 			logger.Debug("ignored a notifications/cancelled without a session")
 			w.WriteHeader(http.StatusAccepted)
@@ -45,17 +47,59 @@ func dropSessionlessCancels(logger *slog.Logger, next http.Handler) http.Handler
 	})
 }
 
+// maxPresizedBody is the largest declared body length that readBody allocates before the
+// bytes arrive. Larger bodies grow their buffer as they arrive, so that a client that
+// declares a large body and sends little of it holds little memory.
+const maxPresizedBody = 64 << 10
+
+// readBody reads the whole body of r. A small body of declared length is read into one
+// buffer of that length, where io.ReadAll would grow its buffer step by step.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxPresizedBody {
+		return io.ReadAll(r.Body)
+	}
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// bufferedBody is a request body that was read into memory.
+type bufferedBody struct {
+	bytes.Reader
+}
+
+// Close does nothing, because the body is in memory.
+func (*bufferedBody) Close() error { return nil }
+
+// cancelledWord is part of the method name notifications/cancelled. A body of that method
+// contains it unless the JSON escapes one of its characters.
+var cancelledWord = []byte("cancelled")
+
 // isSessionlessCancel reports whether body is a notifications/cancelled that mcp-go would
 // look up under the empty session id.
 func isSessionlessCancel(header http.Header, body []byte) bool {
-	var msg struct {
+	// A JSON string spells each character literally or as an escape that starts with a
+	// backslash, so a body with neither the word nor a backslash cannot name the method.
+	// This skips the decoding for nearly every request.
+	if !bytes.Contains(body, cancelledWord) && bytes.IndexByte(body, '\\') < 0 {
+		return false
+	}
+	// Decoding only the method first allocates nothing for the params of other requests.
+	var head struct {
 		Method string `json:"method"`
+	}
+	if json.Unmarshal(body, &head) != nil ||
+		head.Method != string(mcp.MethodNotificationCancelled) {
+		return false
+	}
+	var msg struct {
 		Params struct {
 			Meta map[string]any `json:"_meta"`
 		} `json:"params"`
 	}
-	if json.Unmarshal(body, &msg) != nil ||
-		msg.Method != string(mcp.MethodNotificationCancelled) {
+	if json.Unmarshal(body, &msg) != nil {
 		return false
 	}
 	if header.Get(server.HeaderKeySessionID) == "" ||
