@@ -31,6 +31,9 @@ const (
 	sessionIDVersion = "s1"
 	// maxTerminated bounds the ids that DELETE ended and that are remembered as ended.
 	maxTerminated = 10000
+	// maxVerifiedIDs bounds the ids whose valid signature is remembered, about 200 bytes
+	// each.
+	maxVerifiedIDs = 4096
 )
 
 // errUnknownSession is the error for a session id that this server did not issue, or
@@ -49,6 +52,13 @@ type sessionIDs struct {
 	// terminated maps the ids ended by DELETE to when they ended. It is lost on restart,
 	// after which an ended id is accepted again, which is harmless for the same reason.
 	terminated map[string]time.Time
+
+	verifiedMu sync.RWMutex
+	// verified maps ids whose signature this key verified to their claims, so that a
+	// client's later requests skip the HMAC and the JSON decoding. Only a byte-for-byte
+	// copy of a verified id matches, and the key never changes, so a hit proves what the
+	// check would. Termination is checked apart from it on every request.
+	verified map[string]sessionClaims
 }
 
 // sessionClaims are the signed fields of a session id.
@@ -59,7 +69,8 @@ type sessionClaims struct {
 }
 
 func newSessionIDs(key []byte) *sessionIDs {
-	return &sessionIDs{key: key, now: time.Now, terminated: map[string]time.Time{}}
+	return &sessionIDs{key: key, now: time.Now, terminated: map[string]time.Time{},
+		verified: map[string]sessionClaims{}}
 }
 
 // ResolveSessionIdManager returns the manager for the principal of r. A nil r comes from
@@ -77,10 +88,13 @@ func (s *sessionIDs) ResolveSessionIdManager(r *http.Request) server.SessionIdMa
 func (s *sessionIDs) issue(principal string) string {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	claims, _ := json.Marshal(sessionClaims{Principal: principal,
-		Nonce: hex.EncodeToString(nonce[:]), IssuedAt: s.now().Unix()})
-	body := sessionIDVersion + "." + base64.RawURLEncoding.EncodeToString(claims)
-	return body + "." + base64.RawURLEncoding.EncodeToString(s.sign(body))
+	claims := sessionClaims{Principal: principal, Nonce: hex.EncodeToString(nonce[:]),
+		IssuedAt: s.now().Unix()}
+	raw, _ := json.Marshal(claims)
+	body := sessionIDVersion + "." + base64.RawURLEncoding.EncodeToString(raw)
+	id := body + "." + base64.RawURLEncoding.EncodeToString(s.sign(body))
+	s.remember(id, claims)
+	return id
 }
 
 func (s *sessionIDs) sign(body string) []byte {
@@ -91,6 +105,33 @@ func (s *sessionIDs) sign(body string) []byte {
 
 // check returns the claims of an id that this key signed, or errUnknownSession.
 func (s *sessionIDs) check(id string) (sessionClaims, error) {
+	s.verifiedMu.RLock()
+	claims, ok := s.verified[id]
+	s.verifiedMu.RUnlock()
+	if ok {
+		return claims, nil
+	}
+	claims, err := s.verify(id)
+	if err != nil {
+		return sessionClaims{}, err
+	}
+	s.remember(id, claims)
+	return claims, nil
+}
+
+// remember records id as verified. When the map is full, it starts over, so that the
+// ids in use are verified once more each and then stay.
+func (s *sessionIDs) remember(id string, claims sessionClaims) {
+	s.verifiedMu.Lock()
+	defer s.verifiedMu.Unlock()
+	if len(s.verified) >= maxVerifiedIDs {
+		clear(s.verified)
+	}
+	s.verified[id] = claims
+}
+
+// verify checks the signature of id and decodes its claims.
+func (s *sessionIDs) verify(id string) (sessionClaims, error) {
 	version, rest, _ := strings.Cut(id, ".")
 	claimsPart, sigPart, ok := strings.Cut(rest, ".")
 	if version != sessionIDVersion || !ok {
