@@ -159,8 +159,18 @@ func maskValue(v any) bool {
 }
 
 // maskResult returns raw with sensitive numbers masked. It re-encodes raw only when it
-// masked something.
+// masked something. raw must be the output of json.Marshal: when the byte scan of
+// mayHoldSensitive rules out every sensitive value, raw is returned without being decoded,
+// so nothing checks that it is valid JSON.
 func maskResult(raw []byte) ([]byte, error) {
+	if !mayHoldSensitive(raw) {
+		return raw, nil
+	}
+	return maskDecoded(raw)
+}
+
+// maskDecoded is maskResult without the byte scan: it decodes raw and masks every string.
+func maskDecoded(raw []byte) ([]byte, error) {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
