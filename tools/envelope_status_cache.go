@@ -190,6 +190,10 @@ func (d *Deps) noteEnvelopeResult(ctx context.Context, tool string, structured j
 	if d.Envelopes == nil || len(structured) == 0 {
 		return
 	}
+	if tool != "create_envelope" && tool != "void_envelope" {
+		// Most calls are reads, so this skips decoding their results.
+		return
+	}
 	var body struct {
 		EnvelopeID string `json:"envelope_id"`
 		Status     string `json:"status"`
