@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -174,6 +172,11 @@ func outcome(result *mcp.CallToolResult, err error) string {
 // envelopeIDOf returns the envelope_id of the arguments, else of the structured result (as
 // create_envelope returns it).
 func envelopeIDOf(args, structured json.RawMessage) string {
+	if len(args) > 0 {
+		if facts, ok := memoFacts(args); ok && facts.envelopeID != "" {
+			return facts.envelopeID
+		}
+	}
 	for _, raw := range []json.RawMessage{args, structured} {
 		var body struct {
 			EnvelopeID string `json:"envelope_id"`
@@ -187,20 +190,13 @@ func envelopeIDOf(args, structured json.RawMessage) string {
 
 // argumentsDigest returns "sha256:" and the hex SHA-256 of the arguments after redact, encoded
 // with sorted keys. Equal arguments give equal digests, and no name or email address is in
-// the input of the hash. Arguments that are not JSON are digested as they are.
+// the input of the hash. Arguments that are not JSON are digested as they are. Short
+// arguments are digested once and then found in argumentMemo.
 func argumentsDigest(raw json.RawMessage) string {
-	if isEmptyJSON(raw) {
-		return ""
+	if facts, ok := memoFacts(raw); ok {
+		return facts.digest
 	}
-	data := []byte(raw)
-	var value any
-	if json.Unmarshal(raw, &value) == nil {
-		if canonical, err := json.Marshal(redact("", value)); err == nil {
-			data = canonical
-		}
-	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return digestArguments(raw)
 }
 
 // redact replaces the values of keys that name a person or an address (any key containing

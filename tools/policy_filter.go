@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -38,13 +37,10 @@ func argumentEnvelopeID(req mcp.CallToolRequest) string {
 	if err != nil {
 		return ""
 	}
-	var args struct {
-		EnvelopeID string `json:"envelope_id"`
+	if facts, ok := memoFacts(raw); ok {
+		return facts.envelopeID
 	}
-	if json.Unmarshal(raw, &args) != nil {
-		return ""
-	}
-	return args.EnvelopeID
+	return decodeEnvelopeID(raw)
 }
 
 // policyDenied returns the error of a call that the policy denied. Field stays empty,

@@ -1,0 +1,88 @@
+package tools
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+)
+
+// Bounds of argumentMemo. Status calls and other reads send the same few short arguments
+// again and again, while large arguments, such as a create's documents, rarely repeat.
+const (
+	maxMemoArgumentBytes = 512
+	maxMemoArguments     = 1024
+)
+
+// argumentFacts are the values that the audit record and the policy request take from a
+// call's raw arguments.
+type argumentFacts struct {
+	// envelopeID is the envelope_id argument, or "" (decodeEnvelopeID).
+	envelopeID string
+	// digest is the audit record's digest of the arguments (digestArguments).
+	digest string
+}
+
+// argumentMemo keeps the facts of recent short arguments by their exact bytes. Both facts
+// are functions of the bytes alone, so a hit returns what decoding would.
+var argumentMemo = struct {
+	mu    sync.RWMutex
+	facts map[string]argumentFacts
+}{facts: make(map[string]argumentFacts)}
+
+// memoFacts returns the facts of raw and true, or false when raw is not memoized: over
+// maxMemoArgumentBytes, or containing an '@', so that no email address stays in memory
+// after its call.
+func memoFacts(raw []byte) (argumentFacts, bool) {
+	if len(raw) > maxMemoArgumentBytes || bytes.IndexByte(raw, '@') >= 0 {
+		return argumentFacts{}, false
+	}
+	argumentMemo.mu.RLock()
+	facts, ok := argumentMemo.facts[string(raw)]
+	argumentMemo.mu.RUnlock()
+	if ok {
+		return facts, true
+	}
+	facts = argumentFacts{envelopeID: decodeEnvelopeID(raw), digest: digestArguments(raw)}
+	argumentMemo.mu.Lock()
+	defer argumentMemo.mu.Unlock()
+	// Go's map iteration starts at a random entry, so this evicts an arbitrary one.
+	for key := range argumentMemo.facts {
+		if len(argumentMemo.facts) < maxMemoArguments {
+			break
+		}
+		delete(argumentMemo.facts, key)
+	}
+	argumentMemo.facts[string(raw)] = facts
+	return facts, true
+}
+
+// decodeEnvelopeID returns the envelope_id of the JSON object raw, or "" when raw has none
+// or does not decode.
+func decodeEnvelopeID(raw []byte) string {
+	var args struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	if json.Unmarshal(raw, &args) != nil {
+		return ""
+	}
+	return args.EnvelopeID
+}
+
+// digestArguments returns "sha256:" and the hex SHA-256 of the arguments after redact,
+// encoded with sorted keys, as argumentsDigest describes.
+func digestArguments(raw []byte) string {
+	if isEmptyJSON(raw) {
+		return ""
+	}
+	data := raw
+	var value any
+	if json.Unmarshal(raw, &value) == nil {
+		if canonical, err := json.Marshal(redact("", value)); err == nil {
+			data = canonical
+		}
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
