@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -135,23 +136,31 @@ const (
 )
 
 // AuditLog is the tamper-evident, append-only log of Docusign calls and tool calls, kept in
-// the Store. Each record carries the hash of the one before it. Appends are serialised into
-// one sequence and synced to disk before Append returns, while AppendBatched leaves the sync
-// to a background flush that serves many records. It is safe for concurrent use, but a
-// Store must have at most one AuditLog, because each keeps the head in memory.
+// the Store. Each record carries the hash of the one before it. Appends go through a queue
+// to one committer goroutine, which chains the queued records in queue order and commits
+// many in one Badger transaction. Append then syncs before it returns, while AppendBatched
+// returns at once and leaves commit and sync to the background. It is safe for concurrent
+// use, but a Store must have at most one AuditLog, because each keeps the head in memory.
 type AuditLog struct {
 	db    *badger.DB
 	guard *closeGuard
 	opts  AuditOptions
+	// fault is the store's injectedFault, which tests set to fail a group commit.
+	fault func(op string) error
 
 	mu      sync.Mutex
 	head    auditMark
 	appends int
+	// committed is a copy of head that readers take without waiting for l.mu, which the
+	// committer holds while it commits.
+	committed atomic.Pointer[auditMark]
 
 	fileMu  sync.Mutex
 	fileSeq uint64 // newest sequence number written to the head file
 
 	batch auditBatch
+	// queue holds the records that wait for the committer goroutine.
+	queue auditQueue
 }
 
 // OpenAuditLog returns the audit log of s, continuing the chain from its stored head.
@@ -175,7 +184,8 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 	if opts.BatchWindow <= 0 {
 		opts.BatchWindow = DefaultAuditBatchWindow
 	}
-	l := &AuditLog{db: s.db, guard: s.guard, opts: opts}
+	l := &AuditLog{db: s.db, guard: s.guard, opts: opts, fault: s.injectedFault}
+	l.queue.idle = sync.NewCond(&l.queue.mu)
 	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
 		l.head, err = readHead(txn)
@@ -184,6 +194,8 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
+	l.committed.Store(&auditMark{Seq: l.head.Seq, Hash: l.head.Hash})
+	s.guard.addQueue(l)
 	return l, nil
 }
 
@@ -199,14 +211,14 @@ func readHead(txn *badger.Txn) (auditMark, error) {
 			return auditMark{}, err
 		}
 	}
-	it := txn.NewIterator(badger.IteratorOptions{Reverse: true,
+	item := txn.NewIterator(badger.IteratorOptions{Reverse: true,
 		Prefix: []byte(auditRecordPrefix)})
-	defer it.Close()
-	it.Seek(auditRecordKey(math.MaxUint64))
-	if !it.Valid() {
+	defer item.Close()
+	item.Seek(auditRecordKey(math.MaxUint64))
+	if !item.Valid() {
 		return head, nil
 	}
-	last, err := parseRecordKey(it.Item().Key())
+	last, err := parseRecordKey(item.Item().Key())
 	if err != nil {
 		return auditMark{}, err
 	}
@@ -219,88 +231,36 @@ func readHead(txn *badger.Txn) (auditMark, error) {
 }
 
 // Append assigns rec the next sequence number, the time (unless set), the previous hash and
-// its own hash, writes it with the new head in one transaction and syncs the database. It
-// returns the record as stored.
+// its own hash, and returns once the record is committed with the new head and synced to
+// disk. It returns the record as stored. Concurrent appends share one transaction and one
+// sync.
 func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
-	stored, prune, err := l.commit(rec)
-	if err != nil {
-		return AuditRecord{}, err
+	item := &auditItem{rec: rec, durable: true}
+	if err := l.appendWait(item); err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit record: %w", err)
 	}
-	// Syncing outside the lock lets concurrent appenders share one disk flush.
-	if err := l.guard.sync(l.db); err != nil {
-		return AuditRecord{}, fmt.Errorf("append audit record %d: sync: %w", stored.Seq, err)
+	if err := l.finishAppend(item); err != nil {
+		return item.stored, err
 	}
-	if l.opts.HeadFile != "" {
-		if err := l.writeHeadFile(auditMark{Seq: stored.Seq, Hash: stored.Hash}); err != nil {
-			return stored, fmt.Errorf("append audit record %d: %w", stored.Seq, err)
-		}
+	return item.stored, nil
+}
+
+// finishAppend returns the sync's error of a committed durable item, and prunes when its
+// record made a prune due.
+func (l *AuditLog) finishAppend(item *auditItem) error {
+	if item.syncErr != nil {
+		return fmt.Errorf("append audit record %d: %w", item.stored.Seq, item.syncErr)
 	}
-	if prune {
+	if item.prune {
 		if _, err := l.Prune(); err != nil {
-			return stored, fmt.Errorf("append audit record %d: %w", stored.Seq, err)
+			return fmt.Errorf("append audit record %d: %w", item.stored.Seq, err)
 		}
 	}
-	return stored, nil
+	return nil
 }
 
-func (l *AuditLog) commit(rec AuditRecord) (AuditRecord, bool, error) {
-	stored, _, prune, err := l.commitWith(rec, nil)
-	return stored, prune, err
-}
-
-// commitWith writes rec as the next record in one transaction with the writes of with,
-// which runs first unless it is nil. When with returns skip, the transaction commits
-// nothing and commitWith returns appended false. The last result reports whether a prune
-// is due.
-func (l *AuditLog) commitWith(rec AuditRecord, with func(*badger.Txn) (skip bool, err error)) (
-	stored AuditRecord, appended, prune bool, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if rec.Time.IsZero() {
-		rec.Time = l.opts.Now()
-	}
-	rec.Time = rec.Time.UTC()
-	rec.Seq = l.head.Seq + 1
-	rec.Prev = l.head.Hash
-	value, err := sealRecord(&rec)
-	if err != nil {
-		return AuditRecord{}, false, false, err
-	}
-	head, err := json.Marshal(auditMark{Seq: rec.Seq, Hash: rec.Hash})
-	if err != nil {
-		return AuditRecord{}, false, false, fmt.Errorf("append audit record: encode head: %w",
-			err)
-	}
-	skip := false
-	for attempt := 1; ; attempt++ {
-		err = l.db.Update(func(txn *badger.Txn) error {
-			if with != nil {
-				var err error
-				if skip, err = with(txn); err != nil || skip {
-					return err
-				}
-			}
-			if err := txn.Set(auditRecordKey(rec.Seq), value); err != nil {
-				return err
-			}
-			return txn.Set([]byte(auditHeadKey), head)
-		})
-		// Only the reads of with can conflict, because l.mu orders the audit writes.
-		if !errors.Is(err, badger.ErrConflict) || attempt >= maxConflictRetries {
-			break
-		}
-	}
-	if err != nil {
-		return AuditRecord{}, false, false, fmt.Errorf("append audit record %d: %w",
-			rec.Seq, err)
-	}
-	if skip {
-		return AuditRecord{}, false, false, nil
-	}
-	l.head = auditMark{Seq: rec.Seq, Hash: rec.Hash}
-	l.appends++
-	return rec, true, l.appends%l.opts.PruneEvery == 0, nil
-}
+// committedHead returns the newest committed record's mark.
+func (l *AuditLog) committedHead() auditMark { return *l.committed.Load() }
 
 // sealRecord sets rec.Hash and returns the canonical JSON to store.
 func sealRecord(rec *AuditRecord) ([]byte, error) {
@@ -390,14 +350,14 @@ func readCheckpoint(txn *badger.Txn) (auditMark, bool, error) {
 // first record with a sequence number of at least from. fn returns false to stop.
 func scanRecords(ctx context.Context, txn *badger.Txn, from uint64,
 	fn func(key, value []byte) (bool, error)) error {
-	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100,
+	item := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100,
 		Prefix: []byte(auditRecordPrefix)})
-	defer it.Close()
-	for it.Seek(auditRecordKey(from)); it.Valid(); it.Next() {
+	defer item.Close()
+	for item.Seek(auditRecordKey(from)); item.Valid(); item.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		item := it.Item()
+		item := item.Item()
 		value, err := item.ValueCopy(nil)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", item.Key(), err)

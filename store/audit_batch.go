@@ -11,40 +11,58 @@ import (
 type auditBatch struct {
 	mu      sync.Mutex
 	pending bool
-	// err is the error of the last background flush, reported by the next AppendBatched.
+	// err is the error of the last failed background commit, sync or prune, reported by
+	// the next AppendBatched.
 	err error
 }
 
-// AppendBatched appends rec like Append, in the same hash chain, but returns before the disk
-// sync. A background flush syncs every record appended within BatchWindow at once and then
-// updates the head file, and any later Append syncs them too. Records and head are written in
-// one transaction, so after a power loss or an operating system crash the log may lack the
-// batched records since the last sync but still verifies. A process crash loses nothing,
-// because the operating system keeps the written data. Use it for the records of read-only
+// AppendBatched queues rec for the same hash chain as Append and returns without waiting
+// for its commit or its sync. It returns rec with its time set. Its Seq, Prev and Hash stay
+// zero, because the committer goroutine assigns them when it writes the record. Only while
+// maxAuditQueue records wait does it wait for the commit, and then it returns the record
+// as stored.
+//
+// Within BatchWindow of the commit, a background flush syncs every committed record at once
+// and then updates the head file, and any later Append syncs them too. Records and head are
+// written in one transaction, so the log still verifies after any crash. A process killed
+// before the commit loses the queued records, and a power loss or an operating system
+// crash may also lose the committed but unsynced ones. Use it for the records of read-only
 // calls; the records of writes go through Append.
 func (l *AuditLog) AppendBatched(rec AuditRecord) (AuditRecord, error) {
 	if err := l.takeFlushError(); err != nil {
-		return AuditRecord{}, fmt.Errorf("append audit record: an earlier batched sync "+
+		return AuditRecord{}, fmt.Errorf("append audit record: an earlier batched append "+
 			"failed: %w", err)
 	}
-	stored, prune, err := l.commit(rec)
-	if err != nil {
-		return AuditRecord{}, err
+	item := &auditItem{rec: rec}
+	if err := l.enqueue(item); err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit record: %w", err)
 	}
-	l.scheduleFlush()
-	if prune {
-		if _, err := l.Prune(); err != nil {
-			return stored, fmt.Errorf("append audit record %d: %w", stored.Seq, err)
-		}
+	if item.done == nil {
+		return item.rec, nil
 	}
-	return stored, nil
+	<-item.done
+	if item.err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit record: %w", item.err)
+	}
+	return item.stored, nil
 }
 
-// Flush syncs the batched records to disk now and updates the head file.
+// Flush commits the queued records, syncs every committed record to disk and updates the
+// head file.
 func (l *AuditLog) Flush() error {
-	l.mu.Lock()
-	head := l.head
-	l.mu.Unlock()
+	item := &auditItem{barrier: true, durable: true}
+	if err := l.appendWait(item); err != nil {
+		return fmt.Errorf("sync audit log: %w", err)
+	}
+	if item.syncErr != nil {
+		return fmt.Errorf("sync audit log: %w", item.syncErr)
+	}
+	return nil
+}
+
+// syncHead syncs the committed records to disk and brings the head file up to the newest.
+func (l *AuditLog) syncHead() error {
+	head := l.committedHead()
 	if err := l.guard.sync(l.db); err != nil {
 		return fmt.Errorf("sync audit log: %w", err)
 	}
@@ -67,19 +85,25 @@ func (l *AuditLog) scheduleFlush() {
 	time.AfterFunc(l.opts.BatchWindow, l.backgroundFlush)
 }
 
-// backgroundFlush runs Flush and keeps its error for the next AppendBatched. A store closed
-// in the meantime is no error: Close writes the records out.
+// backgroundFlush syncs the records committed so far and keeps an error for the next
+// AppendBatched. A store closed in the meantime is no error, because Close drains the
+// queue and syncs.
 func (l *AuditLog) backgroundFlush() {
 	l.batch.mu.Lock()
 	l.batch.pending = false
 	l.batch.mu.Unlock()
-	err := l.Flush()
+	err := l.syncHead()
 	if err == nil || errors.Is(err, ErrClosed) {
 		return
 	}
+	l.keepFlushError(err)
+}
+
+// keepFlushError keeps err, which has no caller, for the next AppendBatched to return.
+func (l *AuditLog) keepFlushError(err error) {
 	l.batch.mu.Lock()
+	defer l.batch.mu.Unlock()
 	l.batch.err = err
-	l.batch.mu.Unlock()
 }
 
 func (l *AuditLog) takeFlushError() error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -67,28 +68,34 @@ func TestAppendBatchedWritesHeadFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
-	var last AuditRecord
-	for range 5 {
-		if last, err = log.AppendBatched(AuditRecord{Kind: AuditToolCall}); err != nil {
+	const appended = 5
+	for range appended {
+		if _, err := log.AppendBatched(AuditRecord{Kind: AuditToolCall}); err != nil {
 			t.Fatalf("AppendBatched failed: %v", err)
 		}
 	}
 	deadline := time.Now().Add(time.Minute)
+	var mark auditMark
 	for {
-		var mark auditMark
 		raw, err := os.ReadFile(headFile)
-		if err == nil && json.Unmarshal(raw, &mark) == nil && mark.Seq == last.Seq {
-			if mark.Hash != last.Hash {
-				t.Errorf("head file hash = %s, want %s of record %d", mark.Hash, last.Hash,
-					last.Seq)
-			}
-			return
+		if err == nil && json.Unmarshal(raw, &mark) == nil && mark.Seq == appended {
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("head file %s did not reach record %d within a minute: %s, %v",
-				headFile, last.Seq, raw, err)
+				headFile, appended, raw, err)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	recs, err := QueryAudit(context.Background(), s, AuditQuery{})
+	if err != nil {
+		t.Fatalf("QueryAudit failed: %v", err)
+	}
+	if len(recs) != appended {
+		t.Fatalf("QueryAudit returned %d records, want the %d appended", len(recs), appended)
+	}
+	if last := recs[len(recs)-1]; mark.Hash != last.Hash {
+		t.Errorf("head file hash = %s, want %s of record %d", mark.Hash, last.Hash, last.Seq)
 	}
 }
 

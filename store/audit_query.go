@@ -102,8 +102,10 @@ func AuditCallTotals(ctx context.Context, s *Store, since, until time.Time) ([]C
 	return out, nil
 }
 
-// eachRecord calls fn with every stored record, oldest first, from one snapshot.
+// eachRecord calls fn with every stored record, oldest first, from one snapshot, which
+// includes the records queued in this process before the call.
 func eachRecord(ctx context.Context, s *Store, fn func(AuditRecord)) error {
+	s.guard.settleQueues()
 	return s.db.View(func(txn *badger.Txn) error {
 		return scanRecords(ctx, txn, 0, func(key, value []byte) (bool, error) {
 			rec, err := decodeRecord(value)

@@ -43,8 +43,10 @@ type verifier struct {
 // canonically, sit under its own sequence number and follow the previous record (or the
 // pruning checkpoint) without a gap. It must carry the previous record's hash and match its
 // own hash. The last record must be the stored head. It returns an *AuditError naming the
-// first bad record, or another error when the store cannot be read.
+// first bad record, or another error when the store cannot be read. The snapshot includes
+// the records queued in this process before the call.
 func VerifyAudit(ctx context.Context, s *Store) (AuditSummary, error) {
+	s.guard.settleQueues()
 	var summary AuditSummary
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error

@@ -18,6 +18,47 @@ type closeGuard struct {
 	closed bool
 	// syncs lets concurrent callers share one disk sync.
 	syncs syncGroup
+
+	// queuesMu guards queues, the writers that hold queued writes in memory, such as the
+	// audit log's committer.
+	queuesMu sync.Mutex
+	queues   []writeQueue
+}
+
+// writeQueue is a writer that queues writes in memory before it commits them to Badger.
+type writeQueue interface {
+	// settle returns once every write queued before the call is committed or failed.
+	settle()
+	// drain rejects new writes with ErrClosed, commits the queued ones and syncs them.
+	drain()
+}
+
+// addQueue registers q, so that reads through settleQueues see its queued writes and Close
+// drains it before closing the database.
+func (g *closeGuard) addQueue(q writeQueue) {
+	if g == nil {
+		return
+	}
+	g.queuesMu.Lock()
+	defer g.queuesMu.Unlock()
+	g.queues = append(g.queues, q)
+}
+
+// settleQueues returns once every write queued before the call is committed, so that a read
+// after it sees them.
+func (g *closeGuard) settleQueues() {
+	for _, q := range g.registeredQueues() {
+		q.settle()
+	}
+}
+
+func (g *closeGuard) registeredQueues() []writeQueue {
+	if g == nil {
+		return nil
+	}
+	g.queuesMu.Lock()
+	defer g.queuesMu.Unlock()
+	return append([]writeQueue(nil), g.queues...)
 }
 
 // sync flushes db to disk unless the store is closed or closing. Concurrent callers share
@@ -34,10 +75,15 @@ func (g *closeGuard) sync(db *badger.DB) error {
 	return g.syncs.sync(db.Sync)
 }
 
-// close marks the store closed, waits for running syncs, and then runs closeDB.
+// close drains the registered queues, marks the store closed, waits for running syncs, and
+// then runs closeDB.
 func (g *closeGuard) close(closeDB func() error) error {
 	if g == nil {
 		return closeDB()
+	}
+	// Draining syncs through g, so it runs before g.mu is taken.
+	for _, q := range g.registeredQueues() {
+		q.drain()
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

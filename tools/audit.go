@@ -31,7 +31,7 @@ type batchedAuditSink interface {
 var _ batchedAuditSink = (*store.AuditLog)(nil)
 
 // appendAudit appends rec to sink, through AppendBatched when read is set and sink has it,
-// so that read-only calls do not wait for a disk sync.
+// so that read-only calls wait for neither the Badger commit nor the disk sync.
 func appendAudit(sink AuditSink, rec store.AuditRecord, read bool) (store.AuditRecord, error) {
 	if batched, ok := sink.(batchedAuditSink); ok && read {
 		return batched.AppendBatched(rec)
