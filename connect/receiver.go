@@ -204,50 +204,64 @@ func (r *Receiver) deliver(ctx context.Context, w http.ResponseWriter, ev Event,
 	w.WriteHeader(http.StatusOK)
 }
 
-// recordOnce applies ev to the envelope state, then records the delivery and appends its
-// audit record, unless the delivery is already recorded. Deliveries of one envelope take
-// turns, so a redelivery that arrives while the first copy is being applied waits and is
-// then found. With a *store.AuditLog, the record and the audit record are written in one
-// transaction, so a crash or a failure at any point never audits a delivery twice. The
-// redelivery applies the same state again, which changes nothing, and audits it once.
+// recordOnce applies ev to the envelope state, records the delivery and appends its audit
+// record, unless the delivery is already recorded. Deliveries of one envelope take turns,
+// so a redelivery that arrives while the first copy is being applied waits and is then
+// found. With a *store.AuditLog, the state, the record and the audit record are written in
+// one transaction, which the audit log's committer shares with other deliveries. So a crash
+// or a failure at any point never applies or audits a delivery twice.
 func (r *Receiver) recordOnce(ctx context.Context, ev Event, d store.WebhookDelivery) (
 	duplicate, applied bool, err error) {
 	unlock := r.locks.lock(ev.EnvelopeID)
 	defer unlock()
+	rec := r.auditRecord(store.AuditRecord{EnvelopeID: ev.EnvelopeID, Action: ev.Name,
+		KeyID: d.KeyID, StatusCode: http.StatusOK, Outcome: "ok",
+		Attempt: ev.RetryCount + 1})
+	if log, ok := r.opts.Audit.(*store.AuditLog); ok && log != nil {
+		out, err := r.opts.Store.ApplyWebhookDelivery(ctx, d, r.eventState(ctx, ev), log, rec)
+		if err != nil {
+			return false, false, fmt.Errorf("apply delivery with its audit record: %w", err)
+		}
+		return out.Duplicate, out.StateChanged, nil
+	}
 	if _, found, err := r.opts.Store.FindWebhookDelivery(ctx, d); err != nil || found {
 		return found, false, err
 	}
 	if applied, err = r.applyState(ctx, ev); err != nil {
 		return false, false, err
 	}
-	rec := r.auditRecord(store.AuditRecord{EnvelopeID: ev.EnvelopeID, Action: ev.Name,
-		KeyID: d.KeyID, StatusCode: http.StatusOK, Outcome: "ok",
-		Attempt: ev.RetryCount + 1})
-	var isNew bool
-	if log, ok := r.opts.Audit.(*store.AuditLog); ok && log != nil {
-		_, isNew, err = r.opts.Store.RecordWebhookDeliveryAudited(ctx, d, log, rec)
-		if err != nil {
-			return false, applied, fmt.Errorf("record delivery and audit record: %w", err)
-		}
-		return !isNew, applied, nil
-	}
 	// NOTE: another AuditAppender gets its record before the delivery record, so a failure
 	// between the two audits the redelivery a second time.
 	if err := r.appendAudit(rec); err != nil {
 		return false, applied, err
 	}
+	var isNew bool
 	if _, isNew, err = r.opts.Store.RecordWebhookDelivery(ctx, d); err != nil {
 		return false, applied, err
 	}
 	return !isNew, applied, nil
 }
 
-// applyState writes the envelope status that ev reports, observed at its generated time, so
-// an older event after a newer one changes nothing. An event without a status, such as a
-// recipient event without the envelope summary, writes nothing.
+// applyState writes the envelope state that ev reports, for an audit log that cannot
+// share the delivery's transaction.
 func (r *Receiver) applyState(ctx context.Context, ev Event) (bool, error) {
-	if ev.EnvelopeID == "" || ev.Status == "" {
+	state := r.eventState(ctx, ev)
+	if state == nil {
 		return false, nil
+	}
+	_, applied, err := r.opts.Store.PutEnvelope(ctx, *state)
+	if err != nil {
+		return false, fmt.Errorf("apply envelope state: %w", err)
+	}
+	return applied, nil
+}
+
+// eventState returns the envelope status that ev reports, observed at its generated time,
+// so an older event after a newer one changes nothing. An event without a status, such as
+// a recipient event without the envelope summary, returns nil.
+func (r *Receiver) eventState(ctx context.Context, ev Event) *store.EnvelopeState {
+	if ev.EnvelopeID == "" || ev.Status == "" {
+		return nil
 	}
 	observed := ev.GeneratedAt
 	if now := r.opts.Now(); observed.After(now.Add(maxClockSkew)) {
@@ -261,13 +275,8 @@ func (r *Receiver) applyState(ctx context.Context, ev Event) (bool, error) {
 			"event", ev.Name, "generated_at", observed)
 		observed = now
 	}
-	_, applied, err := r.opts.Store.PutEnvelope(ctx, store.EnvelopeState{
-		EnvelopeID: ev.EnvelopeID, Status: ev.Status, Source: store.SourceWebhook,
-		ObservedAt: observed, Snapshot: ev.Snapshot})
-	if err != nil {
-		return false, fmt.Errorf("apply envelope state: %w", err)
-	}
-	return applied, nil
+	return &store.EnvelopeState{EnvelopeID: ev.EnvelopeID, Status: ev.Status,
+		Source: store.SourceWebhook, ObservedAt: observed, Snapshot: ev.Snapshot}
 }
 
 // audit appends rec as a webhook record, when an audit log is configured.
