@@ -149,7 +149,10 @@ Secrets have variables but no flags, because flags show in the process list:
   DOCUSIGN_MCP_BRIDGE_AUTHORIZATION  Authorization header of a stdio bridge to the
                                      serve --http that owns the data directory
   DOCUSIGN_CONNECT_HMAC_KEYS         comma-separated Connect HMAC keys that /connect
-                                     accepts, in place of the secret connect-hmac-key`
+                                     accepts, in place of the secret connect-hmac-key
+
+GOMEMLIMIT sets the Go runtime's soft memory limit, such as 128MiB, or off for none.
+Without it, serve sets 64MiB.`
 
 func newServeFlags() *serveFlags {
 	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}

@@ -46,6 +46,9 @@ type environment struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		applyMemoryLimit(os.Getenv)
+	}
 	code := runMain(ctx, os.Args[1:], env)
 	stop()
 	os.Exit(code)
