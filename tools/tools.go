@@ -253,6 +253,7 @@ func buildTool[In, Out any](d *Deps, spec toolSpec[In, Out]) (server.ServerTool,
 // handler runs the four steps of a call: parse, decide, act and shape. Every expected failure
 // becomes an isError result. A Go error would reach the client as a JSON-RPC protocol error.
 func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
+	inputs := newInputMemo[In]()
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := d.Now()
 		// The policy decides before the arguments are checked, so a denied caller learns
@@ -261,7 +262,7 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 		terr := d.decide(ctx, spec.name, spec.readOnly, envelopeID)
 		var in *In
 		if terr == nil {
-			in, terr = spec.parse(req)
+			in, terr = spec.parse(req, inputs)
 		}
 		if terr == nil && spec.envelopeID != nil {
 			envelopeID = spec.envelopeID(in)
@@ -288,13 +289,14 @@ func (spec toolSpec[In, Out]) handler(d *Deps) server.ToolHandlerFunc {
 	}
 }
 
-func (spec toolSpec[In, Out]) parse(req mcp.CallToolRequest) (*In, *ToolError) {
+func (spec toolSpec[In, Out]) parse(req mcp.CallToolRequest, inputs *inputMemo[In]) (*In,
+	*ToolError) {
 	raw, err := rawArguments(req)
 	if err != nil {
 		return nil, invalidArgument("arguments", "arguments could not be read: %v", err)
 	}
-	in := new(In)
-	if terr := decodeArguments(raw, in); terr != nil {
+	in, terr := inputs.decode(raw)
+	if terr != nil {
 		return nil, terr
 	}
 	if spec.validate != nil {
