@@ -22,9 +22,11 @@ type argumentFacts struct {
 	envelopeID string
 	// digest is the audit record's digest of the arguments (digestArguments).
 	digest string
+	// profile and matterID are the routing profile and matter id (decodeRouting).
+	profile, matterID string
 }
 
-// argumentMemo keeps the facts of recent short arguments by their exact bytes. Both facts
+// argumentMemo keeps the facts of recent short arguments by their exact bytes. All facts
 // are functions of the bytes alone, so a hit returns what decoding would.
 var argumentMemo = struct {
 	mu    sync.RWMutex
@@ -45,6 +47,7 @@ func memoFacts(raw []byte) (argumentFacts, bool) {
 		return facts, true
 	}
 	facts = argumentFacts{envelopeID: decodeEnvelopeID(raw), digest: digestArguments(raw)}
+	facts.profile, facts.matterID = decodeRouting(raw)
 	argumentMemo.mu.Lock()
 	defer argumentMemo.mu.Unlock()
 	// Go's map iteration starts at a random entry, so this evicts an arbitrary one.
@@ -68,6 +71,21 @@ func decodeEnvelopeID(raw []byte) string {
 		return ""
 	}
 	return args.EnvelopeID
+}
+
+// decodeRouting returns the profile and matter.id of the JSON object raw, or "" for both
+// when raw does not decode into them.
+func decodeRouting(raw []byte) (profile, matterID string) {
+	var args struct {
+		Profile string `json:"profile"`
+		Matter  struct {
+			ID string `json:"id"`
+		} `json:"matter"`
+	}
+	if json.Unmarshal(raw, &args) != nil {
+		return "", ""
+	}
+	return args.Profile, args.Matter.ID
 }
 
 // digestArguments returns "sha256:" and the hex SHA-256 of the arguments after redact,

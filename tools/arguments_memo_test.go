@@ -113,3 +113,38 @@ func TestArgumentMemoBound(t *testing.T) {
 			maxMemoArguments)
 	}
 }
+
+func TestRoutingFactsMemo(t *testing.T) {
+	tests := []struct {
+		name        string
+		raw         string
+		wantProfile string
+		wantMatter  string
+	}{
+		{name: "profile and matter", raw: `{"profile":"nda","matter":{"id":"M-1"}}`,
+			wantProfile: "nda", wantMatter: "M-1"},
+		{name: "profile only", raw: `{"profile":"nda"}`, wantProfile: "nda"},
+		{name: "no profile", raw: `{"envelope_id":"x"}`},
+		{name: "matter of wrong type", raw: `{"profile":"nda","matter":"M-1"}`},
+		{name: "not json", raw: `{"profile":`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			profile, matter := decodeRouting([]byte(tt.raw))
+			if profile != tt.wantProfile || matter != tt.wantMatter {
+				t.Errorf("decodeRouting(%s) = %q, %q; want %q, %q", tt.raw, profile, matter,
+					tt.wantProfile, tt.wantMatter)
+			}
+			for call := range 2 {
+				facts, ok := memoFacts([]byte(tt.raw))
+				if !ok {
+					t.Fatalf("call %d: memoFacts(%s) did not memoize", call, tt.raw)
+				}
+				if facts.profile != tt.wantProfile || facts.matterID != tt.wantMatter {
+					t.Errorf("call %d: memoized routing of %s = %q, %q; want %q, %q", call,
+						tt.raw, facts.profile, facts.matterID, tt.wantProfile, tt.wantMatter)
+				}
+			}
+		})
+	}
+}

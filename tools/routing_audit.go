@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -19,18 +18,16 @@ func (d *Deps) auditedRouting(tool string, next server.ToolHandlerFunc) server.T
 	}
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		raw, _ := rawArguments(req)
-		var args struct {
-			Profile string `json:"profile"`
-			Matter  struct {
-				ID string `json:"id"`
-			} `json:"matter"`
+		facts, ok := memoFacts(raw)
+		if !ok {
+			facts.profile, facts.matterID = decodeRouting(raw)
 		}
-		if json.Unmarshal(raw, &args) != nil || args.Profile == "" {
+		if facts.profile == "" {
 			return plain(ctx, req)
 		}
 		routed := *d
-		routed.Audit = routingAuditSink{next: d.Audit, profile: truncate(args.Profile, 64),
-			matterID: truncate(args.Matter.ID, 100)}
+		routed.Audit = routingAuditSink{next: d.Audit, profile: truncate(facts.profile, 64),
+			matterID: truncate(facts.matterID, 100)}
 		return routed.audited(tool, next)(ctx, req)
 	}
 }

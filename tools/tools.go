@@ -374,6 +374,13 @@ func (d *Deps) decide(ctx context.Context, tool string, readOnly bool,
 // and email addresses.
 func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.Time,
 	terr *ToolError) {
+	level := slog.LevelInfo
+	if terr != nil {
+		level = slog.LevelWarn
+	}
+	if !d.Logger.Enabled(ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("tool", tool),
 		slog.String("principal", policy.PrincipalFrom(ctx)),
@@ -383,7 +390,7 @@ func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.
 		attrs = append(attrs, slog.String("envelope_id", envelopeID))
 	}
 	if terr == nil {
-		d.Logger.LogAttrs(ctx, slog.LevelInfo, "tool call succeeded", attrs...)
+		d.Logger.LogAttrs(ctx, level, "tool call succeeded", attrs...)
 		return
 	}
 	attrs = append(attrs, slog.String("code", terr.Code))
@@ -396,7 +403,7 @@ func (d *Deps) logCall(ctx context.Context, tool, envelopeID string, start time.
 	if terr.cause != nil {
 		attrs = append(attrs, slog.String("error", maskEmails(terr.cause.Error())))
 	}
-	d.Logger.LogAttrs(ctx, slog.LevelWarn, "tool call failed", attrs...)
+	d.Logger.LogAttrs(ctx, level, "tool call failed", attrs...)
 }
 
 // isEmptyJSON reports whether raw holds no arguments at all.
