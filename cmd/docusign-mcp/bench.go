@@ -25,6 +25,8 @@ type benchConfig struct {
 	JSON   bool
 	// CPUProfile is a file that receives the CPU profile of our target's measured run.
 	CPUProfile string
+	// HeapProfile is a file that receives the heap profile of our target after the run.
+	HeapProfile string
 	// Startup is the number of timed serve starts over stdio; 0 skips them.
 	Startup int
 	// NoLoad skips the load of both targets.
@@ -79,6 +81,8 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 	asJSON := fs.Bool("json", false, "print the results as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "file that receives the CPU profile of the "+
 		"measured run against docusign-mcp, for go tool pprof")
+	heapProfile := fs.String("memprofile", "", "file that receives the heap profile of "+
+		"docusign-mcp after the measured run, for go tool pprof")
 	startup := fs.Int("startup", 5, "number of timed serve starts over stdio, each "+
 		"measured from process start to the initialize response (0: none)")
 	noLoad := fs.Bool("no-load", false, "skip the load and measure only the starts")
@@ -94,7 +98,8 @@ func parseBenchConfig(args []string, env environment) (benchConfig, []string, er
 		return benchConfig{}, nil, err
 	}
 	cfg := benchConfig{Sessions: *sessions, Duration: *duration, Calls: *calls,
-		Warmup: *warmup, JSON: *asJSON, CPUProfile: *cpuProfile, Startup: *startup,
+		Warmup: *warmup, JSON: *asJSON, CPUProfile: *cpuProfile,
+		HeapProfile: *heapProfile, Startup: *startup,
 		NoLoad: *noLoad, Isolate: *isolate, Client: *clientKind}
 	var problems []string
 	cfg.Log, problems = parseLogConfig(*logFormat, *logLevel)

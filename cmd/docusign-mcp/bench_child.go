@@ -24,9 +24,10 @@ import (
 // `docusign-mcp bench --serve-target KIND ...`. The child prints one JSON line with its
 // MCP URL to stdout, then handles commands read from stdin, one per line:
 //
-//	begin PATH   reset the peak RSS, note the CPU time, and start a CPU profile into
-//	             PATH when PATH is not "-", then write "ok"
-//	end          stop the profile and write a JSON line of childReading
+//	begin CPU HEAP  reset the peak RSS, note the CPU time, and start a CPU profile into
+//	                the file CPU when it is not "-", then write "ok"
+//	end             stop the profile, write a heap profile into the file HEAP when it
+//	                is not "-", and write a JSON line of childReading
 //
 // At the end of stdin the child stops its server and exits.
 
@@ -59,7 +60,7 @@ type meterReading struct {
 
 // targetMeter measures the server side of one measured run.
 type targetMeter interface {
-	begin(profilePath string) error
+	begin(profiles benchProfiles) error
 	end() (meterReading, error)
 }
 
@@ -114,12 +115,10 @@ func (c *childProcess) readJSON(v any) error {
 	return nil
 }
 
-func (c *childProcess) begin(profilePath string) error {
-	if profilePath == "" {
-		profilePath = "-"
-	}
+func (c *childProcess) begin(profiles benchProfiles) error {
 	c.loadCPU0 = processCPU()
-	if _, err := fmt.Fprintf(c.stdin, "begin %s\n", profilePath); err != nil {
+	_, err := fmt.Fprintf(c.stdin, "begin %s %s\n", orDash(profiles.cpu), orDash(profiles.heap))
+	if err != nil {
 		return fmt.Errorf("start the measurement: %w", err)
 	}
 	var ok string
@@ -219,14 +218,22 @@ func answerParent(stdin io.Reader, stdout io.Writer) error {
 	scanner := bufio.NewScanner(stdin)
 	var cpu0 time.Duration
 	var profile *os.File
+	heapPath := "-"
 	enc := json.NewEncoder(stdout)
 	for scanner.Scan() {
-		command, arg, _ := strings.Cut(scanner.Text(), " ")
-		switch command {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		switch fields[0] {
 		case "begin":
 			resetPeakRSS()
-			if arg != "-" {
-				f, err := os.Create(arg)
+			cpuPath := "-"
+			if len(fields) == 3 {
+				cpuPath, heapPath = fields[1], fields[2]
+			}
+			if cpuPath != "-" {
+				f, err := os.Create(cpuPath)
 				if err != nil {
 					return fmt.Errorf("create CPU profile: %w", err)
 				}
@@ -248,12 +255,45 @@ func answerParent(stdin io.Reader, stdout io.Writer) error {
 				_ = profile.Close()
 				profile = nil
 			}
+			if err := writeHeapProfile(heapPath); err != nil {
+				return err
+			}
 			if err := enc.Encode(reading); err != nil {
 				return err
 			}
 		}
 	}
 	return scanner.Err()
+}
+
+// writeHeapProfile writes the heap profile into path, unless path is "-".
+func writeHeapProfile(path string) error {
+	if path == "-" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create heap profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("write heap profile: %w", err)
+	}
+	return nil
+}
+
+func orDash(path string) string {
+	if path == "" {
+		return "-"
+	}
+	return path
+}
+
+// benchProfiles names the files that receive the profiles of the measured run; empty
+// means none.
+type benchProfiles struct {
+	cpu  string
+	heap string
 }
 
 // benchTimerFile and benchEnvFile are the files in the directory of an isolated ours

@@ -110,7 +110,7 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	if err != nil {
 		return report, err
 	}
-	report.Bare, err = loadTarget(ctx, bare, cfg, "", logger)
+	report.Bare, err = loadTarget(ctx, bare, cfg, benchProfiles{}, logger)
 	bare.close()
 	if err != nil {
 		return report, err
@@ -119,7 +119,8 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	if err != nil {
 		return report, err
 	}
-	report.Ours, err = loadTarget(ctx, ours, cfg, cfg.CPUProfile, logger)
+	report.Ours, err = loadTarget(ctx, ours, cfg, benchProfiles{cpu: cfg.CPUProfile,
+		heap: cfg.HeapProfile}, logger)
 	ours.close()
 	if err != nil {
 		return report, err
@@ -134,9 +135,9 @@ func runBench(ctx context.Context, cfg benchConfig, logger *slog.Logger) (benchR
 	return report, nil
 }
 
-// loadTarget connects the sessions, warms them up, then measures the calls. profilePath,
-// when set, receives the CPU profile of the measured run.
-func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePath string,
+// loadTarget connects the sessions, warms them up, then measures the calls. profiles names
+// the files that receive the profiles of the measured run.
+func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profiles benchProfiles,
 	logger *slog.Logger) (targetReport, error) {
 	var sessions []*benchSession
 	var err error
@@ -153,7 +154,7 @@ func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePat
 	}
 	tools := benchToolNames(t, cfg.Mix)
 	runSessions(ctx, t, sessions, tools, runLimit{calls: cfg.Warmup * len(sessions)}, logger)
-	if err := t.meter.begin(profilePath); err != nil {
+	if err := t.meter.begin(profiles); err != nil {
 		return targetReport{}, err
 	}
 	started := time.Now()
@@ -175,11 +176,13 @@ func loadTarget(ctx context.Context, t *benchTarget, cfg benchConfig, profilePat
 type inProcessMeter struct {
 	profile bytes.Buffer
 	path    string
+	heap    string
 }
 
-func (m *inProcessMeter) begin(profilePath string) error {
+func (m *inProcessMeter) begin(profiles benchProfiles) error {
 	m.profile.Reset()
-	m.path = profilePath
+	m.path = profiles.cpu
+	m.heap = profiles.heap
 	resetPeakRSS()
 	if err := pprof.StartCPUProfile(&m.profile); err != nil {
 		return fmt.Errorf("start CPU profile: %w", err)
@@ -192,6 +195,11 @@ func (m *inProcessMeter) end() (meterReading, error) {
 	if m.path != "" {
 		if err := os.WriteFile(m.path, m.profile.Bytes(), 0o600); err != nil {
 			return meterReading{}, fmt.Errorf("write CPU profile: %w", err)
+		}
+	}
+	if m.heap != "" {
+		if err := writeHeapProfile(m.heap); err != nil {
+			return meterReading{}, err
 		}
 	}
 	cpu, err := cpuBySide(m.profile.Bytes())
