@@ -1,27 +1,98 @@
 package tools
 
+import "bytes"
+
 // minMaskedDigits is the fewest digits that ssnPattern and cardPattern match: an SSN's 9.
 const minMaskedDigits = 9
 
 // mayHoldSensitive reports whether the JSON text raw may contain a value that maskValue
 // would mask, judged by a byte scan that is much cheaper than decoding raw. It returns false
-// only when no string in raw can match ssnPattern, cardPattern or ibanPattern:
+// only when no string that maskValue checks can match ssnPattern, cardPattern or
+// ibanPattern:
+//   - maskValue checks string values only, and skips the string values of the keys that
+//     isUnmaskedKey names, so keys, numbers and those values are not scanned;
 //   - every ssnPattern or cardPattern match starts with a digit at a word boundary and has
 //     9 or more digits, with at most one space or dash between two;
 //   - every ibanPattern match starts with two capital letters and two digits;
 //   - Go's JSON encoder writes digits, capital letters, spaces and dashes as they are, so a
 //     match appears in raw as it does in the decoded string. A \u escape could hide one,
-//     so raw with any \u escape is reported as a possible match.
+//     so raw with any \u escape, and raw that ends inside a string, count as possible
+//     matches.
 func mayHoldSensitive(raw []byte) bool {
-	// inRun: raw[i-1] belongs to a run of digits and separators. afterDigit: raw[i-1] is a
-	// digit of it. started: the run has passed a digit at a word boundary, from which count
-	// counts the digits.
+	if bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	// unmaskedValue: the last token was a key that isUnmaskedKey names, and its colon.
+	unmaskedValue := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '"' {
+			if !isJSONSpace(c) {
+				unmaskedValue = false
+			}
+			continue
+		}
+		end := stringEnd(raw, i)
+		if end == len(raw) {
+			return true
+		}
+		after := end + 1
+		for after < len(raw) && isJSONSpace(raw[after]) {
+			after++
+		}
+		if after < len(raw) && raw[after] == ':' {
+			unmaskedValue = isUnmaskedKeyBytes(raw[i+1 : end])
+			i = after
+			continue
+		}
+		// The opening quote stays in the text, as the word boundary before the first
+		// character.
+		if !unmaskedValue && textMayHoldSensitive(raw[i:end]) {
+			return true
+		}
+		unmaskedValue = false
+		i = end
+	}
+	return false
+}
+
+// stringEnd returns the index of the quote that closes the JSON string opening at raw[i],
+// or len(raw) when the string does not end.
+func stringEnd(raw []byte, i int) int {
+	for j := i + 1; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			j++
+		case '"':
+			return j
+		}
+	}
+	return len(raw)
+}
+
+// isUnmaskedKeyBytes is isUnmaskedKey for a key as raw JSON. A key with an escape may
+// decode to another key, so it is never skipped.
+func isUnmaskedKeyBytes(key []byte) bool {
+	if bytes.IndexByte(key, '\\') >= 0 {
+		return false
+	}
+	return unmaskedKeys[string(key)] || bytes.HasSuffix(key, []byte("_id"))
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// textMayHoldSensitive reports whether the encoded JSON string text, escapes included, may
+// contain a match of ssnPattern, cardPattern or ibanPattern, as mayHoldSensitive explains.
+func textMayHoldSensitive(text []byte) bool {
+	// inRun: text[i-1] belongs to a run of digits and separators. afterDigit: text[i-1] is
+	// a digit of it. started: the run has passed a digit at a word boundary, from which
+	// count counts the digits.
 	inRun, afterDigit, started, count := false, false, false, 0
-	for i, c := range raw {
+	for i, c := range text {
 		switch {
 		case isDigit(c):
 			if !inRun {
-				inRun, started, count = true, wordBoundaryBefore(raw, i), 0
+				inRun, started, count = true, wordBoundaryBefore(text, i), 0
 			} else if !afterDigit {
 				// A separator is not a word character, so a match may start here.
 				started = true
@@ -37,11 +108,8 @@ func mayHoldSensitive(raw []byte) bool {
 			afterDigit = false
 		default:
 			inRun, afterDigit = false, false
-			if c == '\\' && i+1 < len(raw) && raw[i+1] == 'u' {
-				return true
-			}
-			if isUpper(c) && i+3 < len(raw) && isUpper(raw[i+1]) && isDigit(raw[i+2]) &&
-				isDigit(raw[i+3]) {
+			if isUpper(c) && i+3 < len(text) && isUpper(text[i+1]) && isDigit(text[i+2]) &&
+				isDigit(text[i+3]) {
 				return true
 			}
 		}

@@ -46,7 +46,7 @@ func scanMisses(t *testing.T, raw []byte) {
 }
 
 // patternMatch returns a string value of raw that ssnPattern, cardPattern or ibanPattern
-// matches, if any.
+// matches, if any, skipping the values that maskValue skips.
 func patternMatch(raw []byte) (string, bool) {
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
@@ -62,7 +62,10 @@ func patternMatch(raw []byte) (string, bool) {
 				}
 			}
 		case map[string]any:
-			for _, item := range t {
+			for key, item := range t {
+				if isUnmaskedKey(key) {
+					continue
+				}
 				if s, ok := walk(item); ok {
 					return s, true
 				}
@@ -121,6 +124,37 @@ func TestMayHoldSensitive(t *testing.T) {
 	}
 }
 
+func TestMayHoldSensitiveSkipsIDs(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want bool
+	}{
+		{name: "envelope id", raw: `{"envelope_id":"12345678-1234-1234-1234-123456789012"}`,
+			want: false},
+		{name: "hash", raw: `{"sha256":"123456789012345678"}`, want: false},
+		{name: "space before the colon", raw: `{"uri" : "x/123456789012"}`, want: false},
+		{name: "other key", raw: `{"reason":"123-45-6789"}`, want: true},
+		{name: "value after an id", raw: `{"envelope_id":"1","reason":"123-45-6789"}`,
+			want: true},
+		{name: "object under an id key", raw: `{"a_id":{"b":"123-45-6789"}}`, want: true},
+		{name: "array under an id key", raw: `{"a_id":["123-45-6789"]}`, want: true},
+		{name: "escaped key", raw: `{"a\"_id":"123-45-6789"}`, want: true},
+		{name: "array item", raw: `["123-45-6789"]`, want: true},
+		{name: "number", raw: `{"age_seconds":123456789012}`, want: false},
+		{name: "key only", raw: `{"123456789012":1}`, want: false},
+		{name: "unterminated string", raw: `{"a":"12`, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mayHoldSensitive([]byte(tt.raw)); got != tt.want {
+				t.Errorf("mayHoldSensitive(%s) = %v, want %v", tt.raw, got, tt.want)
+			}
+			scanMisses(t, []byte(tt.raw))
+		})
+	}
+}
+
 func TestMaskScanSeeds(t *testing.T) {
 	for _, seed := range maskSeeds {
 		scanMisses(t, encodedValues(t, seed))
@@ -147,6 +181,8 @@ func FuzzMaskScanRaw(f *testing.F) {
 	}
 	f.Add([]byte(`["a\u00344111111111111111"]`))
 	f.Add([]byte(`{"v":"\/4111111111111111","w":"\\n4111111111111111"}`))
+	f.Add([]byte(`{"envelope_id":"4111111111111111","x_id":{"y":"123-45-6789"}}`))
+	f.Add([]byte(`{"a_id" :"1", "b" : "GB82 WEST 1234 5698 7654 32"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if !json.Valid(raw) {
 			return
