@@ -194,6 +194,8 @@ func serveTarget(ctx context.Context, kind, dir string, sessions int, logger *sl
 	case targetBare:
 		return serveBare(ctx)
 	case targetOurs:
+		// The child runs as serve does, with serve's soft memory limit.
+		applyMemoryLimit(os.Getenv)
 		timer, err := mapCallTimer(filepath.Join(dir, benchTimerFile), sessions)
 		if err != nil {
 			return "", nil, err
