@@ -262,18 +262,22 @@ func (l *AuditLog) finishAppend(item *auditItem) error {
 // committedHead returns the newest committed record's mark.
 func (l *AuditLog) committedHead() auditMark { return *l.committed.Load() }
 
-// sealRecord sets rec.Hash and returns the canonical JSON to store.
+// sealRecord sets rec.Hash and returns the canonical JSON to store. Hash is the last field
+// and the only one left out when empty, so the stored JSON is the hashed JSON with the hash
+// field appended, the bytes that json.Marshal of the sealed record gives.
 func sealRecord(rec *AuditRecord) ([]byte, error) {
-	hash, err := recordHash(*rec)
-	if err != nil {
-		return nil, err
-	}
-	rec.Hash = hash
-	value, err := json.Marshal(rec)
+	rec.Hash = ""
+	body, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode audit record %d: %w", rec.Seq, err)
 	}
-	return value, nil
+	sum := sha256.Sum256(body)
+	rec.Hash = hex.EncodeToString(sum[:])
+	value := make([]byte, 0, len(body)+len(`,"hash":""`)+len(rec.Hash))
+	value = append(value, body[:len(body)-1]...)
+	value = append(value, `,"hash":"`...)
+	value = append(value, rec.Hash...)
+	return append(value, `"}`...), nil
 }
 
 // recordHash returns the hex SHA-256 of rec's canonical JSON without its hash field.

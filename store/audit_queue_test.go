@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -265,5 +266,42 @@ func TestApplyWebhookDeliveryInvalidState(t *testing.T) {
 	if _, err := s.ApplyWebhookDelivery(context.Background(), d, state, log, rec); err == nil {
 		t.Error("ApplyWebhookDelivery with an envelope id containing a slash succeeded, " +
 			"want an error")
+	}
+}
+
+func TestSealRecordMatchesMarshal(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  AuditRecord
+	}{
+		{name: "minimal", rec: AuditRecord{Seq: 1, Kind: AuditToolCall, Prev: genesisHash}},
+		{name: "tool call", rec: benchmarkRecord},
+		{name: "escaped strings", rec: AuditRecord{Seq: 7, Kind: AuditWebhook,
+			Caller: "a\"b<c>&\u2028", Action: "envelope-sent", Prev: genesisHash,
+			Time: time.Date(2026, 12, 4, 10, 0, 0, 123456789, time.UTC)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := tt.rec
+			value, err := sealRecord(&rec)
+			if err != nil {
+				t.Fatalf("sealRecord failed: %v", err)
+			}
+			want, err := json.Marshal(rec)
+			if err != nil {
+				t.Fatalf("json.Marshal failed: %v", err)
+			}
+			if string(value) != string(want) {
+				t.Errorf("sealRecord = %s, want the encoding of the sealed record %s",
+					value, want)
+			}
+			hash, err := recordHash(rec)
+			if err != nil {
+				t.Fatalf("recordHash failed: %v", err)
+			}
+			if rec.Hash != hash {
+				t.Errorf("sealed hash = %s, want recordHash's %s", rec.Hash, hash)
+			}
+		})
 	}
 }
