@@ -263,8 +263,8 @@ func (l *AuditLog) finishAppend(item *auditItem) error {
 func (l *AuditLog) committedHead() auditMark { return *l.committed.Load() }
 
 // sealRecord sets rec.Hash and returns the canonical JSON to store. Hash is the last field
-// and the only one left out when empty, so the stored JSON is the hashed JSON with the hash
-// field appended, the bytes that json.Marshal of the sealed record gives.
+// and is left out when empty, so the stored JSON is the hashed JSON with the hash field
+// appended, the bytes that json.Marshal of the sealed record gives.
 func sealRecord(rec *AuditRecord) ([]byte, error) {
 	rec.Hash = ""
 	body, err := json.Marshal(rec)
