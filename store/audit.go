@@ -154,6 +154,10 @@ type AuditLog struct {
 	// committed is a copy of head that readers take without waiting for l.mu, which the
 	// committer holds while it commits.
 	committed atomic.Pointer[auditMark]
+	// openSeq is the head's sequence number when the log was opened. The head file names
+	// only records after it, so a log that appended nothing leaves the file alone. That
+	// way a store restored from an older copy does not move the file back.
+	openSeq uint64
 
 	fileMu  sync.Mutex
 	fileSeq uint64 // newest sequence number written to the head file
@@ -195,6 +199,7 @@ func OpenAuditLog(s *Store, opts AuditOptions) (*AuditLog, error) {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	l.committed.Store(&auditMark{Seq: l.head.Seq, Hash: l.head.Hash})
+	l.openSeq = l.head.Seq
 	s.guard.addQueue(l)
 	return l, nil
 }

@@ -66,7 +66,7 @@ func (l *AuditLog) syncHead() error {
 	if err := l.guard.sync(l.db); err != nil {
 		return fmt.Errorf("sync audit log: %w", err)
 	}
-	if l.opts.HeadFile != "" && head.Seq > 0 {
+	if l.opts.HeadFile != "" && head.Seq > l.openSeq {
 		if err := l.writeHeadFile(head); err != nil {
 			return err
 		}

@@ -137,7 +137,7 @@ func (l *AuditLog) syncItems(group []*auditItem) bool {
 	err := l.guard.sync(l.db)
 	if err != nil {
 		err = fmt.Errorf("sync: %w", err)
-	} else if l.opts.HeadFile != "" && newest.Seq > 0 {
+	} else if l.opts.HeadFile != "" && newest.Seq > l.openSeq {
 		err = l.writeHeadFile(newest)
 	}
 	for _, item := range durable {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -303,5 +304,47 @@ func TestSealRecordMatchesMarshal(t *testing.T) {
 				t.Errorf("sealed hash = %s, want recordHash's %s", rec.Hash, hash)
 			}
 		})
+	}
+}
+
+func TestCloseWithoutAppendsKeepsHeadFile(t *testing.T) {
+	dir := t.TempDir()
+	headFile := filepath.Join(dir, AuditHeadFileName)
+	s := openTest(t, filepath.Join(dir, "store"), testKey)
+	log, err := OpenAuditLog(s, AuditOptions{HeadFile: headFile})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	if _, err := log.Append(AuditRecord{Kind: AuditToolCall}); err != nil {
+		t.Fatalf("Append failed: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close failed: %v", err)
+	}
+
+	// A later head file, as if the store had been restored from an older copy.
+	later := []byte(`{"seq":9,"hash":"` + genesisHash + `"}`)
+	if err := os.WriteFile(headFile, later, 0o600); err != nil {
+		t.Fatalf("writing the head file failed: %v", err)
+	}
+	s = openTest(t, filepath.Join(dir, "store"), testKey)
+	log, err = OpenAuditLog(s, AuditOptions{HeadFile: headFile})
+	if err != nil {
+		t.Fatalf("OpenAuditLog again failed: %v", err)
+	}
+	if err := log.Flush(); err != nil {
+		t.Fatalf("Flush failed: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close failed: %v", err)
+	}
+
+	got, err := os.ReadFile(headFile)
+	if err != nil {
+		t.Fatalf("reading the head file failed: %v", err)
+	}
+	if string(got) != string(later) {
+		t.Errorf("head file after a session without appends = %s, want it kept as %s",
+			got, later)
 	}
 }
