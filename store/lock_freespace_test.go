@@ -88,7 +88,7 @@ func TestFillStoreHelper(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	doc := bytes.Repeat([]byte("d"), chunkSize)
+	doc := bytes.Repeat([]byte("d"), 1<<20)
 	stored := 0
 	for ; stored < 100; stored++ {
 		key := DocumentKey{EnvelopeID: "env", DocumentID: fmt.Sprint(stored)}
