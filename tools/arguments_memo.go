@@ -33,11 +33,17 @@ var argumentMemo = struct {
 	facts map[string]argumentFacts
 }{facts: make(map[string]argumentFacts)}
 
-// memoFacts returns the facts of raw and true, or false when raw is not memoized: over
-// maxMemoArgumentBytes, or containing an '@', so that no email address stays in memory
-// after its call.
+// memoizable reports whether arguments may be kept in a memo: at most maxMemoArgumentBytes
+// long, and with no email address, so that none stays in memory after its call. An '@'
+// can only appear as itself or as a \u escape, so arguments with either are left out.
+func memoizable(raw []byte) bool {
+	return len(raw) <= maxMemoArgumentBytes && bytes.IndexByte(raw, '@') < 0 &&
+		!bytes.Contains(raw, []byte(`\u`))
+}
+
+// memoFacts returns the facts of raw and true, or false when raw is not memoizable.
 func memoFacts(raw []byte) (argumentFacts, bool) {
-	if len(raw) > maxMemoArgumentBytes || bytes.IndexByte(raw, '@') >= 0 {
+	if !memoizable(raw) {
 		return argumentFacts{}, false
 	}
 	argumentMemo.mu.RLock()

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"reflect"
 	"sync"
 )
@@ -26,10 +25,9 @@ func newInputMemo[In any]() *inputMemo[In] {
 }
 
 // decode decodes raw into a new In as decodeArguments does, from the memo when raw was
-// decoded before. Arguments over maxMemoArgumentBytes or with an '@' are not memoized, as
-// in argumentMemo.
+// decoded before. Only memoizable arguments are kept, as in argumentMemo.
 func (m *inputMemo[In]) decode(raw []byte) (*In, *ToolError) {
-	if m == nil || len(raw) > maxMemoArgumentBytes || bytes.IndexByte(raw, '@') >= 0 {
+	if m == nil || !memoizable(raw) {
 		in := new(In)
 		if terr := decodeArguments(raw, in); terr != nil {
 			return nil, terr
