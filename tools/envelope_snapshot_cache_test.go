@@ -98,6 +98,41 @@ func TestSnapshotCacheBound(t *testing.T) {
 	if got := len(cache.entries); got > maxDecodedSnapshots {
 		t.Errorf("cache holds %d snapshots, over the bound of %d", got, maxDecodedSnapshots)
 	}
+	checkSnapshotBytes(t, cache)
+}
+
+func TestSnapshotCacheByteBound(t *testing.T) {
+	cache := newSnapshotCache()
+	large := statusSnapshot("sent", strings.Repeat("x", 64<<10))
+	for i := range 100 {
+		cache.decode(fmt.Sprintf("envelope-%d", i), large)
+	}
+	checkSnapshotBytes(t, cache)
+	huge := statusSnapshot("sent", strings.Repeat("x", maxDecodedSnapshotBytes))
+	if _, ok := cache.decode("huge", huge); !ok {
+		t.Fatalf("decode of a snapshot over the byte bound failed")
+	}
+	if _, kept := cache.entries["huge"]; kept {
+		t.Errorf("cache keeps a snapshot over its byte bound of %d", maxDecodedSnapshotBytes)
+	}
+	checkSnapshotBytes(t, cache)
+}
+
+// checkSnapshotBytes fails t unless the cache's byte count matches its entries and stays
+// within the bound.
+func checkSnapshotBytes(t *testing.T, cache *snapshotCache) {
+	t.Helper()
+	total := 0
+	for _, entry := range cache.entries {
+		total += decodedSize(entry.raw)
+	}
+	if total != cache.bytes {
+		t.Errorf("cache counts %d bytes, but its entries add up to %d", cache.bytes, total)
+	}
+	if cache.bytes > maxDecodedSnapshotBytes {
+		t.Errorf("cache counts %d bytes, over the bound of %d", cache.bytes,
+			maxDecodedSnapshotBytes)
+	}
 }
 
 // TestStatusSeesEveryStoredChange checks that get_envelope_status and the envelope resource,
