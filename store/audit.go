@@ -250,11 +250,11 @@ func (l *AuditLog) Append(rec AuditRecord) (AuditRecord, error) {
 	return item.stored, nil
 }
 
-// finishAppend returns the sync's error of a committed durable item, and prunes when its
-// record made a prune due.
+// finishAppend returns the sync's error of a committed durable item, writes the head file,
+// and prunes when its record made a prune due.
 func (l *AuditLog) finishAppend(item *auditItem) error {
-	if item.syncErr != nil {
-		return fmt.Errorf("append audit record %d: %w", item.stored.Seq, item.syncErr)
+	if err := l.finishDurable(item); err != nil {
+		return fmt.Errorf("append audit record %d: %w", item.stored.Seq, err)
 	}
 	if item.prune {
 		if _, err := l.Prune(); err != nil {

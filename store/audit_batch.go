@@ -54,8 +54,8 @@ func (l *AuditLog) Flush() error {
 	if err := l.appendWait(item); err != nil {
 		return fmt.Errorf("sync audit log: %w", err)
 	}
-	if item.syncErr != nil {
-		return fmt.Errorf("sync audit log: %w", item.syncErr)
+	if err := l.finishDurable(item); err != nil {
+		return fmt.Errorf("sync audit log: %w", err)
 	}
 	return nil
 }

@@ -38,12 +38,14 @@ type auditItem struct {
 
 	// The results, set before done is closed. appended is false for a barrier, for a
 	// skipped item and for a failed one. prune reports that a prune is due. err is the
-	// commit's error, and syncErr the error of the sync or of the head file after it.
+	// commit's error, syncErr the sync's error, and synced the newest record that the sync
+	// covered, for the head file.
 	stored   AuditRecord
 	appended bool
 	prune    bool
 	err      error
 	syncErr  error
+	synced   auditMark
 }
 
 // auditQueue holds the items that wait for the committer, in chain order.
@@ -118,10 +120,10 @@ func (l *AuditLog) commitLoop() {
 	}
 }
 
-// syncItems syncs the database when a committed item of group is durable, and then brings
-// the head file up to the newest record. It reports whether it synced without an error.
-// Badger holds back every commit while it syncs, so a sync of the committer's own costs no
-// commit time.
+// syncItems syncs the database when a committed item of group is durable, and reports
+// whether it synced without an error. Badger holds back every commit while it syncs, so a
+// sync of the committer's own costs no commit time. The waiters write the head file after
+// it, so that the committer can commit the next group meanwhile.
 func (l *AuditLog) syncItems(group []*auditItem) bool {
 	var durable []*auditItem
 	for _, item := range group {
@@ -137,13 +139,24 @@ func (l *AuditLog) syncItems(group []*auditItem) bool {
 	err := l.guard.sync(l.db)
 	if err != nil {
 		err = fmt.Errorf("sync: %w", err)
-	} else if l.opts.HeadFile != "" && newest.Seq > l.openSeq {
-		err = l.writeHeadFile(newest)
 	}
 	for _, item := range durable {
-		item.syncErr = err
+		item.syncErr, item.synced = err, newest
 	}
 	return err == nil
+}
+
+// finishDurable returns the sync's error of a committed durable item, or else brings the
+// head file up to the newest record that the sync covered. The first waiter of a group
+// writes the file, and the others find it current.
+func (l *AuditLog) finishDurable(item *auditItem) error {
+	if item.syncErr != nil {
+		return item.syncErr
+	}
+	if l.opts.HeadFile != "" && item.synced.Seq > l.openSeq {
+		return l.writeHeadFile(item.synced)
+	}
+	return nil
 }
 
 // commitPrefix commits a leading part of items in one transaction and returns its length.

@@ -75,12 +75,15 @@ func (s *Store) ApplyWebhookDelivery(ctx context.Context, d WebhookDelivery,
 			d.EnvelopeID, d.Event, err)
 	}
 	// A duplicate waits for the sync too, because its first copy may share the group.
-	if err := log.finishAppend(item); err != nil {
-		return WebhookOutcome{}, fmt.Errorf("record webhook delivery %s %s: %w",
-			d.EnvelopeID, d.Event, err)
-	}
+	syncErr := log.finishAppend(item)
+	// The state is committed even when the sync or the head file failed, so the listeners
+	// hear of it either way, as they do after PutEnvelope, which does not sync.
 	if out.StateChanged {
 		s.listeners.notify(out.State)
+	}
+	if syncErr != nil {
+		return WebhookOutcome{}, fmt.Errorf("record webhook delivery %s %s: %w",
+			d.EnvelopeID, d.Event, syncErr)
 	}
 	return out, nil
 }
