@@ -47,6 +47,9 @@ func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, genera
 	if size > maxCachedEnvelopeBytes {
 		return
 	}
+	// A full slice expression, so that a caller's append to the Snapshot of a hit copies
+	// it instead of writing into memory that other callers share.
+	state.Snapshot = state.Snapshot[:len(state.Snapshot):len(state.Snapshot)]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.generation != generation {

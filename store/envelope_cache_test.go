@@ -244,3 +244,32 @@ func TestEnvelopeCacheConcurrentReadsNeverGoBack(t *testing.T) {
 		t.Errorf("status after the writer ended = %s, want completed", status)
 	}
 }
+
+func TestEnvelopeCacheAppendCopies(t *testing.T) {
+	s := openTest(t, t.TempDir(), testKey)
+	defer s.Close()
+	putState(t, s, "sent", time.Time{}, `{"v":1}`)
+	ctx := context.Background()
+	first, err := s.GetEnvelope(ctx, "e1")
+	if err != nil {
+		t.Fatalf("GetEnvelope failed: %v", err)
+	}
+	hit, err := s.GetEnvelope(ctx, "e1")
+	if err != nil {
+		t.Fatalf("second GetEnvelope failed: %v", err)
+	}
+	extended := append(hit.Snapshot, "tail"...)
+	again, err := s.GetEnvelope(ctx, "e1")
+	if err != nil {
+		t.Fatalf("third GetEnvelope failed: %v", err)
+	}
+	if string(again.Snapshot) != `{"v":1}` || string(first.Snapshot) != `{"v":1}` {
+		t.Errorf("snapshots after a caller's append = %s and %s, want {\"v\":1}",
+			first.Snapshot, again.Snapshot)
+	}
+	if cap(hit.Snapshot) != len(hit.Snapshot) {
+		t.Errorf("cached snapshot has capacity %d beyond its %d bytes, so an append "+
+			"(here %s) writes into shared memory", cap(hit.Snapshot), len(hit.Snapshot),
+			extended)
+	}
+}
