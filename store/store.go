@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -149,11 +150,53 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.tune != nil {
 		bo = opts.tune(bo)
 	}
+	if err := flushLargerMemtables(bo); err != nil {
+		return nil, openError(dir, err)
+	}
 	db, err := badger.Open(bo)
 	if err != nil {
 		return nil, openError(dir, err)
 	}
 	return newStore(db, opts), nil
+}
+
+// flushLargerMemtables flushes memtable files that a process with larger memtables left
+// behind, such as an earlier release with 16 MB memtables that crashed. Badger replays a
+// memtable file into an arena sized by the current options and ends the process when the
+// data does not fit. So when a file is larger than the current options create, the
+// database is opened once with memtables of that file's size, which flushes them on Close.
+func flushLargerMemtables(bo badger.Options) error {
+	largest := largestMemtableFile(bo.Dir)
+	// Badger sizes a memtable file at twice the memtable size.
+	if largest/2 <= bo.MemTableSize {
+		return nil
+	}
+	db, err := badger.Open(bo.WithMemTableSize(largest / 2))
+	if err != nil {
+		return fmt.Errorf("replay memtables of %d bytes: %w", largest/2, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("flush memtables of %d bytes: %w", largest/2, err)
+	}
+	return nil
+}
+
+// largestMemtableFile returns the size of the largest Badger memtable file in dir, or 0.
+func largestMemtableFile(dir string) int64 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var largest int64
+	for _, entry := range entries {
+		if !strings.HasSuffix(entry.Name(), ".mem") {
+			continue
+		}
+		if info, err := entry.Info(); err == nil {
+			largest = max(largest, info.Size())
+		}
+	}
+	return largest
 }
 
 // newStore wraps an open database. Every Store should come from it, so that Close and
