@@ -165,6 +165,8 @@ type AuditLog struct {
 	batch auditBatch
 	// queue holds the records that wait for the committer goroutine.
 	queue auditQueue
+	// syncing counts the goroutines that sync a committed group, which Close waits for.
+	syncing sync.WaitGroup
 }
 
 // OpenAuditLog returns the audit log of s, continuing the chain from its stored head.

@@ -95,9 +95,9 @@ func (l *AuditLog) appendWait(item *auditItem) error {
 	return item.err
 }
 
-// commitLoop commits the queued items group by group until the queue is empty. It syncs
-// each group that a durable item waits for, once for the whole group, so the items that
-// queue during that sync form the next group.
+// commitLoop commits the queued items group by group until the queue is empty. Each group
+// that a durable item waits for gets one sync, in a goroutine of its own, and the items
+// that queue meanwhile form the next group.
 func (l *AuditLog) commitLoop() {
 	q := &l.queue
 	for {
@@ -115,25 +115,36 @@ func (l *AuditLog) commitLoop() {
 			n := l.commitPrefix(rest[:min(len(rest), maxAuditGroup)])
 			rest = rest[n:]
 		}
-		synced := l.syncItems(group)
-		l.finishItems(group, synced)
+		durable := durableItems(group)
+		if len(durable) == 0 {
+			l.finishItems(group, false)
+			continue
+		}
+		// The group's sync runs beside the commit of the next group.
+		l.syncing.Add(1)
+		go func() {
+			defer l.syncing.Done()
+			l.finishItems(group, l.syncItems(durable))
+		}()
 	}
 }
 
-// syncItems syncs the database when a committed item of group is durable, and reports
-// whether it synced without an error. Badger holds back every commit while it syncs, so a
-// sync of the committer's own costs no commit time. The waiters write the head file after
-// it, so that the committer can commit the next group meanwhile.
-func (l *AuditLog) syncItems(group []*auditItem) bool {
+// durableItems returns the committed items of group that wait for a sync.
+func durableItems(group []*auditItem) []*auditItem {
 	var durable []*auditItem
 	for _, item := range group {
 		if item.durable && item.err == nil {
 			durable = append(durable, item)
 		}
 	}
-	if len(durable) == 0 {
-		return false
-	}
+	return durable
+}
+
+// syncItems syncs the database for the durable items of one group and reports whether the
+// sync succeeded. Concurrent calls share syncs (closeGuard.sync), and Badger holds commits
+// back only while it syncs the memtable's log, so the committer keeps committing. The
+// waiters write the head file after it.
+func (l *AuditLog) syncItems(durable []*auditItem) bool {
 	// The sync covers every record committed before it starts.
 	newest := l.committedHead()
 	err := l.guard.sync(l.db)
@@ -311,6 +322,7 @@ func (l *AuditLog) drain() {
 		q.idle.Wait()
 	}
 	q.mu.Unlock()
+	l.syncing.Wait()
 	// An error here has no caller to reach. Closing the database writes the memtables
 	// out, which makes the records durable as a sync would.
 	_ = l.syncHead()
