@@ -33,7 +33,7 @@ type auditItem struct {
 	// done is closed once the item's group has committed or failed, and synced when
 	// durable is set. It is nil for a batched record, whose caller does not wait.
 	done chan struct{}
-	// durable makes the committer sync the group before it closes done.
+	// durable makes the item wait for a sync after its commit before done is closed.
 	durable bool
 
 	// The results, set before done is closed. appended is false for a barrier, for a
@@ -280,9 +280,9 @@ func (item *auditItem) fail(err error) {
 	item.stored, item.appended, item.prune, item.err = AuditRecord{}, false, false, err
 }
 
-// finishItems wakes the callers that wait for items. The batched records have no caller:
-// their failure goes to the next AppendBatched, and the committer schedules their sync,
-// unless synced reports that the group was synced, and runs a prune they made due.
+// finishItems wakes the callers that wait for items. The batched records have no caller, so
+// their failure goes to the next AppendBatched, and finishItems schedules their sync
+// (unless synced reports that the group was synced) and runs a prune they made due.
 func (l *AuditLog) finishItems(items []*auditItem, synced bool) {
 	batched, prune := false, false
 	for _, item := range items {
