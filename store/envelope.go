@@ -162,14 +162,9 @@ func (s *Store) PutEnvelope(ctx context.Context, next EnvelopeState) (EnvelopeSt
 			return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %w",
 				next.EnvelopeID, err)
 		}
-		kept, applied, err := s.putEnvelopeOnce(next)
+		kept, applied, err := s.putEnvelopeCached(next)
 		if errors.Is(err, badger.ErrConflict) {
 			continue
-		}
-		if applied || err != nil {
-			// After the commit and before the listeners, which may read the state back.
-			// A failed commit invalidates too, in case it wrote before failing.
-			s.listeners.states.invalidate(next.EnvelopeID)
 		}
 		if err != nil {
 			return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %w",
@@ -182,6 +177,15 @@ func (s *Store) PutEnvelope(ctx context.Context, next EnvelopeState) (EnvelopeSt
 	}
 	return EnvelopeState{}, false, fmt.Errorf("put envelope state %s: %d write conflicts in "+
 		"a row: retry the call", next.EnvelopeID, maxPutAttempts)
+}
+
+// putEnvelopeCached runs putEnvelopeOnce between beginWrite and endWrite of the state
+// cache, so the cache never keeps a state that the write replaced. It returns before the
+// listeners run, which may read the state back.
+func (s *Store) putEnvelopeCached(next EnvelopeState) (EnvelopeState, bool, error) {
+	s.listeners.states.beginWrite(next.EnvelopeID)
+	defer s.listeners.states.endWrite(next.EnvelopeID)
+	return s.putEnvelopeOnce(next)
 }
 
 func (s *Store) putEnvelopeOnce(next EnvelopeState) (EnvelopeState, bool, error) {

@@ -11,17 +11,21 @@ const (
 )
 
 // envelopeStateCache keeps decoded envelope states in memory, so that GetEnvelope reads
-// Badger only on a miss. Every committed change of a state invalidates its entry after the
-// commit, and a fill is dropped when any invalidation happened since the reader took its
-// generation, so a read that raced a write never caches the older state. The zero value is
-// ready to use.
+// Badger only on a miss. A writer calls beginWrite before its commit and endWrite after
+// it. In between, the envelope has no entry and no fill succeeds, so every read goes to
+// Badger, and a fill is dropped when the generation changed since the reader took it. So
+// a read that raced a write never caches the older state, and readers never see a state
+// go back. The zero value is ready to use.
 type envelopeStateCache struct {
 	mu sync.RWMutex
-	// generation counts invalidations. A reader takes it before its Badger read.
+	// generation counts beginWrite, endWrite and invalidate calls. A reader takes it
+	// before its Badger read.
 	generation uint64
 	states     map[string]EnvelopeState
 	// bytes is the total snapshot size of the cached states.
 	bytes int
+	// writing counts the writes of each envelope between beginWrite and endWrite.
+	writing map[string]int
 }
 
 // get returns the cached state of an envelope.
@@ -52,7 +56,7 @@ func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, genera
 	state.Snapshot = state.Snapshot[:len(state.Snapshot):len(state.Snapshot)]
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.generation != generation {
+	if c.generation != generation || c.writing[envelopeID] > 0 {
 		return
 	}
 	if c.states == nil {
@@ -75,11 +79,44 @@ func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, genera
 	c.bytes += size
 }
 
+// beginWrite drops the cached state of an envelope and keeps fills of it from succeeding
+// until the matching endWrite. Writers call it before their commit.
+func (c *envelopeStateCache) beginWrite(envelopeID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writing == nil {
+		c.writing = make(map[string]int)
+	}
+	c.writing[envelopeID]++
+	c.dropLocked(envelopeID)
+}
+
+// endWrite ends a write that beginWrite started, after its commit or failure. Fills by
+// readers that took their generation before it are dropped.
+func (c *envelopeStateCache) endWrite(envelopeID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing[envelopeID]--
+	if c.writing[envelopeID] <= 0 {
+		delete(c.writing, envelopeID)
+	}
+	c.dropLocked(envelopeID)
+}
+
 // invalidate drops the cached state of an envelope and makes every fill that started before
-// it a no-op. Writers call it after their commit.
+// it a no-op, for a writer that calls it only after its commit.
+// NOTE: between such a writer's commit and its invalidate, a fill of the older state can
+// still replace a fill of the newer one, so a reader may briefly see the state go back.
+// Writers that can call beginWrite before their commit should use beginWrite and endWrite.
 func (c *envelopeStateCache) invalidate(envelopeID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.dropLocked(envelopeID)
+}
+
+// dropLocked removes the cached state of an envelope and advances the generation. The
+// caller holds c.mu.
+func (c *envelopeStateCache) dropLocked(envelopeID string) {
 	c.generation++
 	if old, ok := c.states[envelopeID]; ok {
 		c.bytes -= cachedSize(old)

@@ -158,6 +158,41 @@ func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 	}
 }
 
+// TestEnvelopeCacheNoFillDuringWrite replays two readers that race a write: one read the
+// state before the commit, the other after it. Neither may fill the cache while the write
+// runs, or the older state could replace the newer one.
+func TestEnvelopeCacheNoFillDuringWrite(t *testing.T) {
+	var c envelopeStateCache
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, c.currentGeneration())
+	before := c.currentGeneration()
+	c.beginWrite("e1")
+	if state, ok := c.get("e1"); ok {
+		t.Errorf("cache holds %s during a write, want a miss", state.Status)
+	}
+	during := c.currentGeneration()
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, during)
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, during)
+	if state, ok := c.get("e1"); ok {
+		t.Errorf("cache holds %s after fills during a write, want a miss", state.Status)
+	}
+	c.endWrite("e1")
+	for _, generation := range []uint64{before, during} {
+		c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, generation)
+		if state, ok := c.get("e1"); ok {
+			t.Errorf("cache holds %s from a read that started before the write ended, "+
+				"want a miss", state.Status)
+		}
+	}
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, c.currentGeneration())
+	if state, ok := c.get("e1"); !ok || state.Status != "delivered" {
+		t.Errorf("cache holds %q (found %v) after the write, want delivered", state.Status,
+			ok)
+	}
+	if len(c.writing) != 0 {
+		t.Errorf("cache still counts writes %v after endWrite", c.writing)
+	}
+}
+
 func TestEnvelopeCacheBounds(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -271,5 +306,46 @@ func TestEnvelopeCacheAppendCopies(t *testing.T) {
 		t.Errorf("cached snapshot has capacity %d beyond its %d bytes, so an append "+
 			"(here %s) writes into shared memory", cap(hit.Snapshot), len(hit.Snapshot),
 			extended)
+	}
+}
+
+// TestEnvelopeCacheSeesWebhookDelivery checks the writer path of Connect deliveries, which
+// commits the state in the audit log's transaction rather than through PutEnvelope.
+func TestEnvelopeCacheSeesWebhookDelivery(t *testing.T) {
+	s := openTest(t, t.TempDir(), testKey)
+	defer s.Close()
+	log, err := OpenAuditLog(s, AuditOptions{})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	ctx := context.Background()
+	next := webhookStateFixture()
+	_, _, err = s.PutEnvelope(ctx, EnvelopeState{EnvelopeID: next.EnvelopeID, Status: "sent",
+		Source: SourceDocusign, ObservedAt: next.ObservedAt.Add(-time.Hour),
+		Snapshot: json.RawMessage(`{"status":"sent"}`)})
+	if err != nil {
+		t.Fatalf("PutEnvelope failed: %v", err)
+	}
+
+	for range 2 {
+		if _, err := s.GetEnvelope(ctx, next.EnvelopeID); err != nil {
+			t.Fatalf("GetEnvelope before the delivery failed: %v", err)
+		}
+	}
+
+	d, rec := webhookAuditFixture("a", 0)
+	out, err := s.ApplyWebhookDelivery(ctx, d, next, log, rec)
+	if err != nil || !out.StateChanged {
+		t.Fatalf("ApplyWebhookDelivery changed the state %v, error %v; want a change",
+			out.StateChanged, err)
+	}
+
+	state, err := s.GetEnvelope(ctx, next.EnvelopeID)
+	if err != nil {
+		t.Fatalf("GetEnvelope after the delivery failed: %v", err)
+	}
+	if state.Status != "completed" || string(state.Snapshot) != string(next.Snapshot) {
+		t.Errorf("state after the delivery = %s %s, want completed %s: the cache kept the "+
+			"state from before the delivery", state.Status, state.Snapshot, next.Snapshot)
 	}
 }

@@ -91,8 +91,9 @@ func (s *Store) purgeEnvelope(envelopeID string) error {
 	err := s.injectedFault("purge envelope")
 	if err == nil {
 		// DropPrefix removes the keys from the LSM tree itself, not only behind tombstones.
+		s.listeners.states.beginWrite(envelopeID)
 		err = s.db.DropPrefix([]byte("doc/"+envelopeID+"/"), []byte("env/"+envelopeID+"/"))
-		s.listeners.states.invalidate(envelopeID)
+		s.listeners.states.endWrite(envelopeID)
 	}
 	if err == nil {
 		err = s.db.Update(func(txn *badger.Txn) error {
