@@ -152,7 +152,7 @@ Secrets have variables but no flags, because flags show in the process list:
                                      accepts, in place of the secret connect-hmac-key
 
 GOMEMLIMIT sets the Go runtime's soft memory limit, such as 128MiB, or off for none.
-Without it, serve sets 128MiB.`
+Without it, serve sets 64MiB.`
 
 func newServeFlags() *serveFlags {
 	f := &serveFlags{fs: newFlagSet("serve", serveSummary)}
