@@ -129,9 +129,10 @@ func (s *Store) GetEnvelope(ctx context.Context, envelopeID string) (EnvelopeSta
 	}
 	generation := s.listeners.states.currentGeneration()
 	var state EnvelopeState
+	var version uint64
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		state, _, err = readEnvelope(txn, envelopeID)
+		state, version, _, err = readEnvelopeVersion(txn, envelopeID)
 		return err
 	})
 	if err != nil {
@@ -141,7 +142,7 @@ func (s *Store) GetEnvelope(ctx context.Context, envelopeID string) (EnvelopeSta
 		return EnvelopeState{}, fmt.Errorf("get envelope state %s: %w", envelopeID,
 			ErrEnvelopeNotFound)
 	}
-	s.listeners.states.fill(envelopeID, state, generation)
+	s.listeners.states.fill(envelopeID, state, version, generation)
 	return state, nil
 }
 
@@ -210,19 +211,27 @@ func (s *Store) putEnvelopeOnce(next EnvelopeState) (EnvelopeState, bool, error)
 }
 
 func readEnvelope(txn *badger.Txn, envelopeID string) (EnvelopeState, bool, error) {
+	state, _, found, err := readEnvelopeVersion(txn, envelopeID)
+	return state, found, err
+}
+
+// readEnvelopeVersion is readEnvelope that also returns the Badger version of the state,
+// the commit timestamp of its write, which grows with each committed change.
+func readEnvelopeVersion(txn *badger.Txn, envelopeID string) (EnvelopeState, uint64, bool,
+	error) {
 	item, err := txn.Get(envelopeKey(envelopeID))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return EnvelopeState{}, false, nil
+		return EnvelopeState{}, 0, false, nil
 	}
 	if err != nil {
-		return EnvelopeState{}, false, err
+		return EnvelopeState{}, 0, false, err
 	}
 	var state EnvelopeState
 	err = item.Value(func(v []byte) error { return json.Unmarshal(v, &state) })
 	if err != nil {
-		return EnvelopeState{}, false, fmt.Errorf("decode stored state: %w", err)
+		return EnvelopeState{}, 0, false, fmt.Errorf("decode stored state: %w", err)
 	}
-	return state, true, nil
+	return state, item.Version(), true, nil
 }
 
 func envelopeKey(envelopeID string) []byte { return []byte("env/" + envelopeID + "/state") }

@@ -11,29 +11,41 @@ const (
 )
 
 // envelopeStateCache keeps decoded envelope states in memory, so that GetEnvelope reads
-// Badger only on a miss. A writer calls beginWrite before its commit and endWrite after
-// it. In between, the envelope has no entry and no fill succeeds, so every read goes to
-// Badger, and a fill is dropped when the generation changed since the reader took it. So
-// a read that raced a write never caches the older state, and readers never see a state
-// go back. The zero value is ready to use.
+// Badger only on a miss. Two rules keep a read that raced a write from caching the older
+// state, so that readers never see a state go back:
+//   - a fill is dropped when the generation changed since the reader took it, or while a
+//     write of the envelope runs (between beginWrite and endWrite);
+//   - each entry carries the Badger version (commit timestamp) of its state, and a fill
+//     never replaces an entry of a later version. A dropped fill still leaves its version
+//     behind as a floor (an entry that is not valid), so that an older fill cannot follow.
+//
+// The zero value is ready to use.
 type envelopeStateCache struct {
 	mu sync.RWMutex
 	// generation counts beginWrite, endWrite and invalidate calls. A reader takes it
 	// before its Badger read.
 	generation uint64
-	states     map[string]EnvelopeState
-	// bytes is the total snapshot size of the cached states.
+	states     map[string]cachedState
+	// bytes is the total cachedSize of the entries.
 	bytes int
 	// writing counts the writes of each envelope between beginWrite and endWrite.
 	writing map[string]int
+}
+
+// cachedState is an entry of envelopeStateCache: a state and its Badger version, or only
+// a version floor when valid is false.
+type cachedState struct {
+	state   EnvelopeState
+	version uint64
+	valid   bool
 }
 
 // get returns the cached state of an envelope.
 func (c *envelopeStateCache) get(envelopeID string) (EnvelopeState, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	state, ok := c.states[envelopeID]
-	return state, ok
+	entry, ok := c.states[envelopeID]
+	return entry.state, ok && entry.valid
 }
 
 // currentGeneration returns the generation to pass to fill after a Badger read.
@@ -43,29 +55,42 @@ func (c *envelopeStateCache) currentGeneration() uint64 {
 	return c.generation
 }
 
-// fill caches the state of an envelope, read from Badger after currentGeneration returned
-// generation, unless an invalidation happened since. A state larger than the byte bound is
-// not cached.
-func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, generation uint64) {
-	size := cachedSize(state)
-	if size > maxCachedEnvelopeBytes {
-		return
-	}
+// fill caches the state of an envelope at a Badger version, read after currentGeneration
+// returned generation, unless a rule of envelopeStateCache drops it. A state larger than
+// the byte bound is not cached.
+func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, version,
+	generation uint64) {
 	// A full slice expression, so that a caller's append to the Snapshot of a hit copies
 	// it instead of writing into memory that other callers share.
 	state.Snapshot = state.Snapshot[:len(state.Snapshot):len(state.Snapshot)]
+	entry := cachedState{state: state, version: version, valid: true}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.generation != generation || c.writing[envelopeID] > 0 {
+	old, found := c.states[envelopeID]
+	if found && old.version > version {
 		return
 	}
+	if c.generation != generation || c.writing[envelopeID] > 0 ||
+		cachedSize(entry) > maxCachedEnvelopeBytes {
+		entry = cachedState{version: version}
+	}
+	if found && old.version == version && (old.valid || !entry.valid) {
+		return
+	}
+	c.store(envelopeID, entry)
+}
+
+// store puts entry in the cache, evicting other entries to stay within the bounds. The
+// caller holds c.mu.
+func (c *envelopeStateCache) store(envelopeID string, entry cachedState) {
 	if c.states == nil {
-		c.states = make(map[string]EnvelopeState)
+		c.states = make(map[string]cachedState)
 	}
 	if old, ok := c.states[envelopeID]; ok {
 		c.bytes -= cachedSize(old)
 		delete(c.states, envelopeID)
 	}
+	size := cachedSize(entry)
 	// Go's map iteration starts at a random entry, so this evicts arbitrary states. A
 	// cache of the envelopes being polled needs no recency order to keep its hit rate.
 	for id, old := range c.states {
@@ -75,7 +100,7 @@ func (c *envelopeStateCache) fill(envelopeID string, state EnvelopeState, genera
 		c.bytes -= cachedSize(old)
 		delete(c.states, id)
 	}
-	c.states[envelopeID] = state
+	c.states[envelopeID] = entry
 	c.bytes += size
 }
 
@@ -103,11 +128,10 @@ func (c *envelopeStateCache) endWrite(envelopeID string) {
 	c.dropLocked(envelopeID)
 }
 
-// invalidate drops the cached state of an envelope and makes every fill that started before
-// it a no-op, for a writer that calls it only after its commit.
-// NOTE: between such a writer's commit and its invalidate, a fill of the older state can
-// still replace a fill of the newer one, so a reader may briefly see the state go back.
-// Writers that can call beginWrite before their commit should use beginWrite and endWrite.
+// invalidate drops the cached state of an envelope and keeps every fill that started before
+// it from caching its state, for a writer that calls it only after its commit. Until then,
+// hits may return the state from before the commit, as a read just before it would, but the
+// versions keep a fill of the older state from replacing the newer one.
 func (c *envelopeStateCache) invalidate(envelopeID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -124,10 +148,11 @@ func (c *envelopeStateCache) dropLocked(envelopeID string) {
 	}
 }
 
-// cachedSize is the size that a state counts against the byte bound: its snapshot and
+// cachedSize is the size that an entry counts against the byte bound: its snapshot and
 // strings, plus a fixed overhead for the map entry.
-func cachedSize(state EnvelopeState) int {
+func cachedSize(entry cachedState) int {
 	const entryOverhead = 128
+	state := entry.state
 	return len(state.Snapshot) + len(state.EnvelopeID) + len(state.Status) +
 		len(state.Source) + entryOverhead
 }

@@ -11,18 +11,19 @@ import (
 
 // readStoredState reads the state of envelopeID from Badger, past the state cache, as
 // GetEnvelope does on a miss.
-func readStoredState(t *testing.T, s *Store, envelopeID string) EnvelopeState {
+func readStoredState(t *testing.T, s *Store, envelopeID string) (EnvelopeState, uint64) {
 	t.Helper()
 	var state EnvelopeState
+	var version uint64
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		state, _, err = readEnvelope(txn, envelopeID)
+		state, version, _, err = readEnvelopeVersion(txn, envelopeID)
 		return err
 	})
 	if err != nil {
 		t.Fatalf("reading %s from Badger failed: %v", envelopeID, err)
 	}
-	return state
+	return state, version
 }
 
 // TestEnvelopeCacheWebhookNeverGoesBack replays, step by step, two GetEnvelope calls that
@@ -50,7 +51,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 		t.Fatalf("the cache holds env-1 after PutEnvelope, want a miss")
 	}
 	generationA := s.listeners.states.currentGeneration()
-	stateA := readStoredState(t, s, "env-1")
+	stateA, versionA := readStoredState(t, s, "env-1")
 	if stateA.Status != "sent" {
 		t.Fatalf("reader A read %q, want sent", stateA.Status)
 	}
@@ -67,7 +68,8 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 		done <- err
 	}()
 	waitUntil(t, "the delivery's commit", func() bool {
-		return readStoredState(t, s, "env-1").Status == "completed"
+		state, _ := readStoredState(t, s, "env-1")
+		return state.Status == "completed"
 	})
 
 	// Reader B reads the committed state and fills the cache with it.
@@ -75,7 +77,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 		t.Errorf("reader B read %q, %v; want completed", got.Status, err)
 	}
 	// Reader A ends its GetEnvelope: it fills the state it read before the commit.
-	s.listeners.states.fill("env-1", stateA, generationA)
+	s.listeners.states.fill("env-1", stateA, versionA, generationA)
 	got, err := s.GetEnvelope(ctx, "env-1")
 	unlock()
 	if err := <-done; err != nil {

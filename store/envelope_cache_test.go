@@ -148,11 +148,12 @@ func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 	generation := c.currentGeneration()
 	// A write commits and invalidates between the reader's generation and its fill.
 	c.invalidate("e1")
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, generation)
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generation)
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after a fill that raced a write, want a miss", state.Status)
 	}
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, c.currentGeneration())
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2,
+		c.currentGeneration())
 	if state, ok := c.get("e1"); !ok || state.Status != "delivered" {
 		t.Errorf("cache holds %q (found %v) after a fill, want delivered", state.Status, ok)
 	}
@@ -163,33 +164,55 @@ func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 // runs, or the older state could replace the newer one.
 func TestEnvelopeCacheNoFillDuringWrite(t *testing.T) {
 	var c envelopeStateCache
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, c.currentGeneration())
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, c.currentGeneration())
 	before := c.currentGeneration()
 	c.beginWrite("e1")
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s during a write, want a miss", state.Status)
 	}
 	during := c.currentGeneration()
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, during)
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, during)
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2, during)
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, during)
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after fills during a write, want a miss", state.Status)
 	}
 	c.endWrite("e1")
 	for _, generation := range []uint64{before, during} {
-		c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, generation)
+		c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generation)
 		if state, ok := c.get("e1"); ok {
 			t.Errorf("cache holds %s from a read that started before the write ended, "+
 				"want a miss", state.Status)
 		}
 	}
-	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, c.currentGeneration())
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2,
+		c.currentGeneration())
 	if state, ok := c.get("e1"); !ok || state.Status != "delivered" {
 		t.Errorf("cache holds %q (found %v) after the write, want delivered", state.Status,
 			ok)
 	}
 	if len(c.writing) != 0 {
 		t.Errorf("cache still counts writes %v after endWrite", c.writing)
+	}
+}
+
+// TestEnvelopeCacheFloorAfterDroppedFill replays a reader whose fill of the newer state is
+// dropped, because another envelope's write changed the generation, and a reader of the
+// older state that took its generation after that change. The older fill must not land.
+func TestEnvelopeCacheFloorAfterDroppedFill(t *testing.T) {
+	var c envelopeStateCache
+	generationNew := c.currentGeneration()
+	c.invalidate("other envelope")
+	generationOld := c.currentGeneration()
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "completed"}, 2, generationNew)
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generationOld)
+	if state, ok := c.get("e1"); ok {
+		t.Errorf("cache holds %s after a reader saw version 2, want a miss", state.Status)
+	}
+	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "completed"}, 2,
+		c.currentGeneration())
+	if state, ok := c.get("e1"); !ok || state.Status != "completed" {
+		t.Errorf("cache holds %q (found %v) after a fill at the floor's version, want "+
+			"completed", state.Status, ok)
 	}
 }
 
@@ -209,7 +232,7 @@ func TestEnvelopeCacheBounds(t *testing.T) {
 			snapshot := json.RawMessage(strings.Repeat("x", tt.snapshot))
 			for i := range tt.states {
 				id := fmt.Sprintf("e%d", i)
-				c.fill(id, EnvelopeState{EnvelopeID: id, Snapshot: snapshot},
+				c.fill(id, EnvelopeState{EnvelopeID: id, Snapshot: snapshot}, 1,
 					c.currentGeneration())
 			}
 			if len(c.states) > maxCachedEnvelopes {
@@ -221,8 +244,8 @@ func TestEnvelopeCacheBounds(t *testing.T) {
 					maxCachedEnvelopeBytes)
 			}
 			total := 0
-			for _, state := range c.states {
-				total += cachedSize(state)
+			for _, entry := range c.states {
+				total += cachedSize(entry)
 			}
 			if total != c.bytes {
 				t.Errorf("cache counts %d bytes, but its states add up to %d", c.bytes, total)
