@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,5 +90,84 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	if got.Status != "completed" {
 		t.Errorf("GetEnvelope after reader B saw completed returned %s: the envelope went "+
 			"back, because a fill of the older state succeeded after the commit", got.Status)
+	}
+}
+
+// TestEnvelopeCacheEvictedFloorGoesBack replays the same race with reader B's fill dropped,
+// because B took its generation before an unrelated write. The dropped fill leaves a version
+// floor, but the floor is an ordinary entry that eviction may remove without changing the
+// generation. Here reader C caches a large state, which evicts every other entry, floor
+// included. Reader A's fill of the older state then lands, and reads go back from the
+// completed that reader B returned to sent.
+func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
+	s := openTestCounters(t)
+	log, err := OpenAuditLog(s, AuditOptions{})
+	if err != nil {
+		t.Fatalf("OpenAuditLog failed: %v", err)
+	}
+	ctx := context.Background()
+	sent := webhookStateFixture()
+	sent.Status, sent.ObservedAt = "sent", sent.ObservedAt.Add(-time.Hour)
+	if _, _, err := s.PutEnvelope(ctx, *sent); err != nil {
+		t.Fatalf("PutEnvelope(env-1) failed: %v", err)
+	}
+	// A state that fits the cache's byte bound only alone: its size, as cachedSize counts
+	// it, is within 128 bytes (a floor's size) of maxCachedEnvelopeBytes.
+	big := EnvelopeState{EnvelopeID: "env-big", Status: "sent", Source: SourceDocusign}
+	fixed := cachedSize(cachedState{state: big}) + len(`{"v":""}`)
+	big.Snapshot = []byte(`{"v":"` + strings.Repeat("x", maxCachedEnvelopeBytes-fixed-64) +
+		`"}`)
+	if _, _, err := s.PutEnvelope(ctx, big); err != nil {
+		t.Fatalf("PutEnvelope(env-big) failed: %v", err)
+	}
+
+	generationB := s.listeners.states.currentGeneration()
+	unrelated := EnvelopeState{EnvelopeID: "env-2", Status: "sent", Source: SourceDocusign}
+	if _, _, err := s.PutEnvelope(ctx, unrelated); err != nil {
+		t.Fatalf("PutEnvelope(env-2) failed: %v", err)
+	}
+	generationA := s.listeners.states.currentGeneration()
+	stateA, versionA := readStoredState(t, s, "env-1")
+	if stateA.Status != "sent" {
+		t.Fatalf("reader A read %q, want sent", stateA.Status)
+	}
+
+	s.guard.mu.Lock()
+	unlock := sync.OnceFunc(s.guard.mu.Unlock)
+	defer unlock()
+	done := make(chan error, 1)
+	go func() {
+		d, rec := webhookAuditFixture("a", 0)
+		_, err := s.ApplyWebhookDelivery(ctx, d, webhookStateFixture(), log, rec)
+		done <- err
+	}()
+	waitUntil(t, "the delivery's commit", func() bool {
+		state, _ := readStoredState(t, s, "env-1")
+		return state.Status == "completed"
+	})
+
+	// Reader B reads completed and returns it, but its fill is dropped and leaves a floor.
+	stateB, versionB := readStoredState(t, s, "env-1")
+	if stateB.Status != "completed" {
+		t.Fatalf("reader B read %q, want completed", stateB.Status)
+	}
+	s.listeners.states.fill("env-1", stateB, versionB, generationB)
+	// Reader C caches the large state, which evicts the floor.
+	if _, err := s.GetEnvelope(ctx, "env-big"); err != nil {
+		t.Fatalf("reader C failed: %v", err)
+	}
+	// Reader A ends its GetEnvelope with the state it read before the commit.
+	s.listeners.states.fill("env-1", stateA, versionA, generationA)
+	got, err := s.GetEnvelope(ctx, "env-1")
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("ApplyWebhookDelivery failed: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("GetEnvelope after the readers failed: %v", err)
+	}
+	if got.Status != "completed" {
+		t.Errorf("GetEnvelope after reader B returned completed returned %s: the envelope "+
+			"went back, because eviction removed the version floor", got.Status)
 	}
 }
