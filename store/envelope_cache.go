@@ -22,8 +22,8 @@ const (
 // The zero value is ready to use.
 type envelopeStateCache struct {
 	mu sync.RWMutex
-	// generation counts beginWrite, endWrite and invalidate calls. A reader takes it
-	// before its Badger read.
+	// generation counts beginWrite, endWrite and invalidate calls and evictions. A reader
+	// takes it before its Badger read.
 	generation uint64
 	states     map[string]cachedState
 	// bytes is the total cachedSize of the entries.
@@ -93,12 +93,13 @@ func (c *envelopeStateCache) store(envelopeID string, entry cachedState) {
 	size := cachedSize(entry)
 	// Go's map iteration starts at a random entry, so this evicts arbitrary states. A
 	// cache of the envelopes being polled needs no recency order to keep its hit rate.
-	for id, old := range c.states {
+	for id := range c.states {
 		if len(c.states) < maxCachedEnvelopes && c.bytes+size <= maxCachedEnvelopeBytes {
 			break
 		}
-		c.bytes -= cachedSize(old)
-		delete(c.states, id)
+		// An evicted entry takes its version with it, so fills that started before the
+		// eviction, which the version would have stopped, are dropped too.
+		c.dropLocked(id)
 	}
 	c.states[envelopeID] = entry
 	c.bytes += size
