@@ -172,7 +172,8 @@ func (l *AuditLog) finishDurable(item *auditItem) error {
 
 // commitPrefix commits a leading part of items in one transaction and returns its length.
 // An item that cannot be written ends the part before it, and fails alone when it comes
-// first. A failed commit fails every item of the part.
+// first. A part that keeps conflicting shrinks to its first item. Any other failed commit
+// fails every item of the part.
 func (l *AuditLog) commitPrefix(items []*auditItem) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -192,6 +193,10 @@ func (l *AuditLog) commitPrefix(items []*auditItem) int {
 			// Only the reads of the items' with functions can conflict, because l.mu
 			// orders the audit writes.
 			conflicts++
+		case errors.Is(err, badger.ErrConflict) && limit > 1:
+			// Keep one item's conflicting reads from failing the others: commit the
+			// first item alone, so that only an item that keeps conflicting fails.
+			limit, conflicts = 1, 0
 		default:
 			for _, item := range items[:limit] {
 				item.fail(err)

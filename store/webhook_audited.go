@@ -64,11 +64,14 @@ func (s *Store) ApplyWebhookDelivery(ctx context.Context, d WebhookDelivery,
 	item := &auditItem{rec: rec, durable: true, with: func(txn *badger.Txn) (bool, error) {
 		return s.writeWebhookDelivery(txn, d, raw, next, &out)
 	}}
+	if next != nil {
+		// As PutEnvelope does, the state cache takes no fill of this envelope from before
+		// the commit until the write ends, which here is after the group's sync.
+		s.listeners.states.beginWrite(next.EnvelopeID)
+	}
 	err = log.appendWait(item)
-	if next != nil && (out.StateChanged || err != nil) {
-		// After the commit, as PutEnvelope does. A failed commit invalidates too, in case
-		// it wrote before failing.
-		s.listeners.states.invalidate(next.EnvelopeID)
+	if next != nil {
+		s.listeners.states.endWrite(next.EnvelopeID)
 	}
 	if err != nil {
 		return WebhookOutcome{}, fmt.Errorf("record webhook delivery %s %s: %w",
