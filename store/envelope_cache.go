@@ -22,8 +22,8 @@ const (
 // The zero value is ready to use.
 type envelopeStateCache struct {
 	mu sync.RWMutex
-	// generation counts beginWrite, endWrite and invalidate calls and evictions. A reader
-	// takes it before its Badger read.
+	// generation counts beginWrite and endWrite calls and evictions. A reader takes it
+	// before its Badger read.
 	generation uint64
 	states     map[string]cachedState
 	// bytes is the total cachedSize of the entries.
@@ -126,16 +126,6 @@ func (c *envelopeStateCache) endWrite(envelopeID string) {
 	if c.writing[envelopeID] <= 0 {
 		delete(c.writing, envelopeID)
 	}
-	c.dropLocked(envelopeID)
-}
-
-// invalidate drops the cached state of an envelope and keeps every fill that started before
-// it from caching its state, for a writer that calls it only after its commit. Until then,
-// hits may return the state from before the commit, as a read just before it would, but the
-// versions keep a fill of the older state from replacing the newer one.
-func (c *envelopeStateCache) invalidate(envelopeID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.dropLocked(envelopeID)
 }
 

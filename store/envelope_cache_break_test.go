@@ -28,12 +28,11 @@ func readStoredState(t *testing.T, s *Store, envelopeID string) (EnvelopeState, 
 }
 
 // TestEnvelopeCacheWebhookNeverGoesBack replays, step by step, two GetEnvelope calls that
-// race a Connect delivery. ApplyWebhookDelivery invalidates the cache only after the
-// group's sync, so between its commit and that sync the cache takes fills as before the
-// write. Reader A takes the generation and reads the older state before the commit.
-// Reader B reads the newer state after it and fills it. A's fill then replaces B's, and
-// every later read returns the envelope gone back from completed to sent until the sync ends.
-// PutEnvelope and the purge close this window with beginWrite and endWrite.
+// race a Connect delivery held at its group's sync. Reader A takes the generation and reads
+// the older state before the commit. Reader B reads the newer state after it and returns
+// it. A's fill then must not replace what B saw, or every later read would return the
+// envelope gone back from completed to sent until the sync ends. The write's beginWrite
+// and endWrite and the entries' versions each stop that fill.
 func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	s := openTestCounters(t)
 	log, err := OpenAuditLog(s, AuditOptions{})
@@ -95,10 +94,9 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 
 // TestEnvelopeCacheEvictedFloorGoesBack replays the same race with reader B's fill dropped,
 // because B took its generation before an unrelated write. The dropped fill leaves a version
-// floor, but the floor is an ordinary entry that eviction may remove without changing the
-// generation. Here reader C caches a large state, which evicts every other entry, floor
-// included. Reader A's fill of the older state then lands, and reads go back from the
-// completed that reader B returned to sent.
+// floor. Here reader C caches a large state, which evicts every other entry, floor
+// included. Reader A's fill of the older state must still not land, or reads would go back
+// from the completed that reader B returned to sent: evictions advance the generation.
 func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 	s := openTestCounters(t)
 	log, err := OpenAuditLog(s, AuditOptions{})

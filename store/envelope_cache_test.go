@@ -146,8 +146,9 @@ func TestEnvelopeCacheClosedStoreFails(t *testing.T) {
 func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 	var c envelopeStateCache
 	generation := c.currentGeneration()
-	// A write commits and invalidates between the reader's generation and its fill.
-	c.invalidate("e1")
+	// A write runs between the reader's generation and its fill.
+	c.beginWrite("e1")
+	c.endWrite("e1")
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generation)
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after a fill that raced a write, want a miss", state.Status)
@@ -201,7 +202,8 @@ func TestEnvelopeCacheNoFillDuringWrite(t *testing.T) {
 func TestEnvelopeCacheFloorAfterDroppedFill(t *testing.T) {
 	var c envelopeStateCache
 	generationNew := c.currentGeneration()
-	c.invalidate("other envelope")
+	c.beginWrite("other envelope")
+	c.endWrite("other envelope")
 	generationOld := c.currentGeneration()
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "completed"}, 2, generationNew)
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generationOld)
