@@ -45,6 +45,8 @@ type demo struct {
 	// simulator's clock 15 minutes ahead, because Docusign allows one status read per
 	// envelope per 15 minutes and the simulator counts faster reads as violations.
 	polled bool
+	// clockNoted is set once the demo has printed why the server warns about the clock.
+	clockNoted bool
 }
 
 // statusResult is the part of get_envelope_status's output the demo reads.
@@ -153,6 +155,13 @@ func (d *demo) status(ctx context.Context, envelopeID string) (statusResult, err
 		}
 		fmt.Fprintf(d.out, "simulator clock moved %s ahead, Docusign's status polling "+
 			"interval\n", pollInterval)
+		if !d.clockNoted {
+			// The server keeps this host's clock, so it warns once that the
+			// simulator's Connect messages now come from the future.
+			fmt.Fprintln(d.out, "  the server's clock stays, so it logs one warning "+
+				"that Connect messages come from the future")
+			d.clockNoted = true
+		}
 	}
 	d.polled = true
 	if err := d.callTool(ctx, "get_envelope_status", map[string]any{"envelope_id": envelopeID},
