@@ -45,7 +45,7 @@ func (g *closeGuard) addQueue(q writeQueue) {
 }
 
 // settleQueues returns once every write queued before the call is committed, so that a read
-// after it sees them.
+// after it finds them.
 func (g *closeGuard) settleQueues() {
 	for _, q := range g.registeredQueues() {
 		q.settle()
