@@ -22,15 +22,18 @@ func TestGroupConflictSparesOtherRecords(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	sent := webhookStateFixture()
 	sent.Status, sent.ObservedAt = "sent", sent.ObservedAt.Add(-time.Hour)
 	if _, _, err := s.PutEnvelope(ctx, *sent); err != nil {
 		t.Fatalf("PutEnvelope failed: %v", err)
 	}
+
 	raw := readStoredRaw(t, s, "env-1")
 
 	release := holdCommitter(t, log)
+
 	// The hook runs inside each commit attempt, between the group's reads and its commit.
 	s.failWrite = func(op string) error {
 		if op != "commit audit group" {
@@ -40,6 +43,7 @@ func TestGroupConflictSparesOtherRecords(t *testing.T) {
 			return txn.Set(envelopeKey("env-1"), raw)
 		})
 	}
+
 	var wg sync.WaitGroup
 	var appendErr error
 	wg.Go(func() {
@@ -47,10 +51,12 @@ func TestGroupConflictSparesOtherRecords(t *testing.T) {
 		d, rec := webhookAuditFixture("a", 0)
 		_, _ = s.ApplyWebhookDelivery(ctx, d, webhookStateFixture(), log, rec)
 	})
+
 	wg.Go(func() {
 		_, appendErr = log.Append(AuditRecord{Kind: AuditToolCall, Tool: "void_envelope",
 			Outcome: "ok"})
 	})
+
 	release(2)
 	wg.Wait()
 	s.failWrite = nil
@@ -76,5 +82,6 @@ func readStoredRaw(t *testing.T, s *Store, envelopeID string) []byte {
 	if err != nil {
 		t.Fatalf("reading the state of %s failed: %v", envelopeID, err)
 	}
+
 	return raw
 }

@@ -24,6 +24,7 @@ func TestAuditMixedWritersSurviveClose(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	var changes atomic.Int64
 	remove := s.OnEnvelopeChange(func(EnvelopeState) { changes.Add(1) })
 	defer remove()
@@ -44,6 +45,7 @@ func TestAuditMixedWritersSurviveClose(t *testing.T) {
 			}
 		})
 	}
+
 	for range syncedWorkers {
 		workers.Go(func() {
 			for range syncedEach {
@@ -55,9 +57,11 @@ func TestAuditMixedWritersSurviveClose(t *testing.T) {
 			}
 		})
 	}
+
 	for i := range envelopes {
 		workers.Go(func() { applyTwice(t, s, log, i, &appended) })
 	}
+
 	stop := make(chan struct{})
 	readers := settleWhileRunning(t, s, stop)
 	workers.Wait()
@@ -71,16 +75,20 @@ func TestAuditMixedWritersSurviveClose(t *testing.T) {
 	if err != nil {
 		t.Fatalf("VerifyAudit after Close failed: %v", err)
 	}
+
 	if want := uint64(appended.Load()); summary.Last != want {
 		t.Errorf("newest sequence number = %d, want %d, one per record appended",
 			summary.Last, want)
 	}
+
 	if summary.Checkpoint == 0 {
 		t.Errorf("no record was pruned, want prunes during the run to keep 250 records")
 	}
+
 	if err := VerifyAuditHeadFile(summary, headFile); err != nil {
 		t.Errorf("head file after Close does not match the log: %v", err)
 	}
+
 	if got := changes.Load(); got != envelopes {
 		t.Errorf("listeners heard %d state changes, want %d, one per envelope", got,
 			envelopes)
@@ -100,6 +108,7 @@ func applyTwice(t *testing.T, s *Store, log *AuditLog, i int, appended *atomic.I
 			KeyID: "1", StatusCode: 200, Outcome: "ok", Attempt: retry + 1}
 		state := &EnvelopeState{EnvelopeID: envelopeID, Status: "completed",
 			Source: SourceWebhook, ObservedAt: generated}
+
 		out, err := s.ApplyWebhookDelivery(context.Background(), d, state, log, rec)
 		if err != nil {
 			t.Errorf("ApplyWebhookDelivery(%s, retry %d) failed: %v", envelopeID, retry, err)
@@ -135,5 +144,6 @@ func settleWhileRunning(t *testing.T, s *Store, stop chan struct{}) *sync.WaitGr
 			}
 		}
 	})
+
 	return &readers
 }

@@ -38,6 +38,7 @@ func holdCommitter(t *testing.T, log *AuditLog) (release func(n int)) {
 			return log.queue.running && len(log.queue.items) == n
 		}
 	}
+
 	waitUntil(t, "the committer taking the barrier", queued(0))
 	return func(n int) {
 		waitUntil(t, "the items reaching the queue", queued(n))
@@ -58,6 +59,7 @@ func TestGroupDuplicateAppliedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	var changes atomic.Int64
 	t.Cleanup(s.OnEnvelopeChange(func(EnvelopeState) { changes.Add(1) }))
 
@@ -79,6 +81,7 @@ func TestGroupDuplicateAppliedOnce(t *testing.T) {
 			return len(log.queue.items) == i+1
 		})
 	}
+
 	release(2)
 	wg.Wait()
 	for i, err := range errs {
@@ -90,10 +93,12 @@ func TestGroupDuplicateAppliedOnce(t *testing.T) {
 	if outcomes[0].Duplicate || !outcomes[0].StateChanged {
 		t.Errorf("first copy = %+v, want applied and not a duplicate", outcomes[0])
 	}
+
 	if !outcomes[1].Duplicate || outcomes[1].StateChanged {
 		t.Errorf("second copy in the same group = %+v, want a duplicate without a state "+
 			"change", outcomes[1])
 	}
+
 	if got := changes.Load(); got != 1 {
 		t.Errorf("envelope listeners called %d times, want 1 for the first copy alone", got)
 	}
@@ -102,11 +107,13 @@ func TestGroupDuplicateAppliedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("QueryAudit failed: %v", err)
 	}
+
 	if len(recs) != 1 {
 		t.Errorf("webhook audit records = %d, want 1: none for the duplicate", len(recs))
 	}
+
 	if _, err := VerifyAudit(ctx, s); err != nil {
-		t.Errorf("VerifyAudit after a group with a duplicate: %v", err)
+		t.Errorf("VerifyAudit after a group with a duplicate failed: %v", err)
 	}
 }
 
@@ -116,6 +123,7 @@ func TestGroupCommitFailureFailsEveryWaiter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	release := holdCommitter(t, log)
 	s.failWrite = diskFull("commit audit group")
@@ -129,10 +137,12 @@ func TestGroupCommitFailureFailsEveryWaiter(t *testing.T) {
 			errs <- err
 		})
 	}
+
 	wg.Go(func() {
 		_, err := log.Append(AuditRecord{Kind: AuditToolCall, Outcome: "ok"})
 		errs <- err
 	})
+
 	release(3)
 	wg.Wait()
 	close(errs)
@@ -145,11 +155,13 @@ func TestGroupCommitFailureFailsEveryWaiter(t *testing.T) {
 	s.failWrite = nil
 	summary, err := VerifyAudit(ctx, s)
 	if err != nil {
-		t.Fatalf("VerifyAudit after the failed group: %v", err)
+		t.Fatalf("VerifyAudit after the failed group failed: %v", err)
 	}
+
 	if summary.Records != 0 {
 		t.Errorf("audit records after the failed group = %d, want 0", summary.Records)
 	}
+
 	d, rec := webhookAuditFixture("a", 1)
 	d.EnvelopeID = "env-a"
 	out, err := s.ApplyWebhookDelivery(ctx, d, nil, log, rec)
@@ -165,6 +177,7 @@ func TestCloseDrainsQueuedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	release := holdCommitter(t, log)
 	const queued = 100
 	for range queued {
@@ -172,14 +185,17 @@ func TestCloseDrainsQueuedRecords(t *testing.T) {
 			t.Fatalf("AppendBatched failed: %v", err)
 		}
 	}
+
 	release(queued)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close failed: %v", err)
 	}
+
 	summary, err := verifyDir(t, dir)
 	if err != nil {
-		t.Fatalf("VerifyAudit after Close: %v", err)
+		t.Fatalf("VerifyAudit after Close failed: %v", err)
 	}
+
 	if summary.Records != queued {
 		t.Errorf("records after Close = %d, want the %d queued before it", summary.Records,
 			queued)
@@ -193,12 +209,14 @@ func TestAppendBatchedDoesNotWaitForCommit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	release := holdCommitter(t, log)
 	returned := make(chan error, 1)
 	go func() {
 		_, err := log.AppendBatched(AuditRecord{Kind: AuditToolCall})
 		returned <- err
 	}()
+
 	select {
 	case err := <-returned:
 		if err != nil {
@@ -207,11 +225,13 @@ func TestAppendBatchedDoesNotWaitForCommit(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("AppendBatched waited a minute for a commit that the test holds back")
 	}
+
 	release(1)
 	recs, err := QueryAudit(context.Background(), s, AuditQuery{})
 	if err != nil {
 		t.Fatalf("QueryAudit failed: %v", err)
 	}
+
 	if len(recs) != 1 {
 		t.Errorf("records after the release = %d, want the 1 batched record", len(recs))
 	}
@@ -223,12 +243,14 @@ func TestApplyWebhookDeliveryInvalidatesCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	sent := webhookStateFixture()
 	sent.Status, sent.ObservedAt = "sent", sent.ObservedAt.Add(-time.Hour)
 	if _, _, err := s.PutEnvelope(ctx, *sent); err != nil {
 		t.Fatalf("PutEnvelope failed: %v", err)
 	}
+
 	// Read twice, so that the second read comes from the cache.
 	for range 2 {
 		if got, err := s.GetEnvelope(ctx, "env-1"); err != nil || got.Status != "sent" {
@@ -241,6 +263,7 @@ func TestApplyWebhookDeliveryInvalidatesCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ApplyWebhookDelivery failed: %v", err)
 	}
+
 	if !out.StateChanged || out.State.Status != "completed" {
 		t.Errorf("ApplyWebhookDelivery = %+v, want the completed state applied", out)
 	}
@@ -249,6 +272,7 @@ func TestApplyWebhookDeliveryInvalidatesCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope after the delivery failed: %v", err)
 	}
+
 	if got.Status != "completed" {
 		t.Errorf("GetEnvelope after the delivery = %s, want completed: the cached state "+
 			"is stale", got.Status)
@@ -261,6 +285,7 @@ func TestApplyWebhookDeliveryInvalidState(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	d, rec := webhookAuditFixture("a", 0)
 	state := webhookStateFixture()
 	state.EnvelopeID = "env/1"
@@ -281,6 +306,7 @@ func TestSealRecordMatchesMarshal(t *testing.T) {
 			Caller: "a\"b<c>&\u2028", Action: "envelope-sent", Prev: genesisHash,
 			Time: time.Date(2026, 12, 4, 10, 0, 0, 123456789, time.UTC)}},
 	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := tt.rec
@@ -288,6 +314,7 @@ func TestSealRecordMatchesMarshal(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sealRecord failed: %v", err)
 			}
+
 			want, err := json.Marshal(rec)
 			if err != nil {
 				t.Fatalf("json.Marshal failed: %v", err)
@@ -296,6 +323,7 @@ func TestSealRecordMatchesMarshal(t *testing.T) {
 				t.Errorf("sealRecord = %s, want the encoding of the sealed record %s",
 					value, want)
 			}
+
 			hash, err := recordHash(rec)
 			if err != nil {
 				t.Fatalf("recordHash failed: %v", err)
@@ -315,9 +343,11 @@ func TestCloseWithoutAppendsKeepsHeadFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	if _, err := log.Append(AuditRecord{Kind: AuditToolCall}); err != nil {
 		t.Fatalf("Append failed: %v", err)
 	}
+
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close failed: %v", err)
 	}
@@ -327,14 +357,17 @@ func TestCloseWithoutAppendsKeepsHeadFile(t *testing.T) {
 	if err := os.WriteFile(headFile, later, 0o600); err != nil {
 		t.Fatalf("writing the head file failed: %v", err)
 	}
+
 	s = openTest(t, filepath.Join(dir, "store"), testKey)
 	log, err = OpenAuditLog(s, AuditOptions{HeadFile: headFile})
 	if err != nil {
 		t.Fatalf("OpenAuditLog again failed: %v", err)
 	}
+
 	if err := log.Flush(); err != nil {
 		t.Fatalf("Flush failed: %v", err)
 	}
+
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close failed: %v", err)
 	}
@@ -343,6 +376,7 @@ func TestCloseWithoutAppendsKeepsHeadFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the head file failed: %v", err)
 	}
+
 	if string(got) != string(later) {
 		t.Errorf("head file after a session without appends = %s, want it kept as %s",
 			got, later)

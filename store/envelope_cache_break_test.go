@@ -24,6 +24,7 @@ func readStoredState(t *testing.T, s *Store, envelopeID string) (EnvelopeState, 
 	if err != nil {
 		t.Fatalf("reading %s from Badger failed: %v", envelopeID, err)
 	}
+
 	return state, version
 }
 
@@ -39,6 +40,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	sent := webhookStateFixture()
 	sent.Status, sent.ObservedAt = "sent", sent.ObservedAt.Add(-time.Hour)
@@ -50,6 +52,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	if _, hit := s.listeners.states.get("env-1"); hit {
 		t.Fatalf("the cache holds env-1 after PutEnvelope, want a miss")
 	}
+
 	generationA := s.listeners.states.currentGeneration()
 	stateA, versionA := readStoredState(t, s, "env-1")
 	if stateA.Status != "sent" {
@@ -67,6 +70,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 		_, err := s.ApplyWebhookDelivery(ctx, d, webhookStateFixture(), log, rec)
 		done <- err
 	}()
+
 	waitUntil(t, "the delivery's commit", func() bool {
 		state, _ := readStoredState(t, s, "env-1")
 		return state.Status == "completed"
@@ -76,6 +80,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	if got, err := s.GetEnvelope(ctx, "env-1"); err != nil || got.Status != "completed" {
 		t.Errorf("reader B read %q, %v; want completed", got.Status, err)
 	}
+
 	// Reader A ends its GetEnvelope: it fills the state it read before the commit.
 	s.listeners.states.fill("env-1", stateA, versionA, generationA)
 	got, err := s.GetEnvelope(ctx, "env-1")
@@ -86,6 +91,7 @@ func TestEnvelopeCacheWebhookNeverGoesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope after both readers failed: %v", err)
 	}
+
 	if got.Status != "completed" {
 		t.Errorf("GetEnvelope after reader B saw completed returned %s: the envelope went "+
 			"back, because a fill of the older state succeeded after the commit", got.Status)
@@ -103,12 +109,14 @@ func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	sent := webhookStateFixture()
 	sent.Status, sent.ObservedAt = "sent", sent.ObservedAt.Add(-time.Hour)
 	if _, _, err := s.PutEnvelope(ctx, *sent); err != nil {
 		t.Fatalf("PutEnvelope(env-1) failed: %v", err)
 	}
+
 	// A state that fits the cache's byte bound only alone: its size, as cachedSize counts
 	// it, is within 128 bytes (a floor's size) of maxCachedEnvelopeBytes.
 	big := EnvelopeState{EnvelopeID: "env-big", Status: "sent", Source: SourceDocusign}
@@ -124,6 +132,7 @@ func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 	if _, _, err := s.PutEnvelope(ctx, unrelated); err != nil {
 		t.Fatalf("PutEnvelope(env-2) failed: %v", err)
 	}
+
 	generationA := s.listeners.states.currentGeneration()
 	stateA, versionA := readStoredState(t, s, "env-1")
 	if stateA.Status != "sent" {
@@ -139,6 +148,7 @@ func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 		_, err := s.ApplyWebhookDelivery(ctx, d, webhookStateFixture(), log, rec)
 		done <- err
 	}()
+
 	waitUntil(t, "the delivery's commit", func() bool {
 		state, _ := readStoredState(t, s, "env-1")
 		return state.Status == "completed"
@@ -149,11 +159,14 @@ func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 	if stateB.Status != "completed" {
 		t.Fatalf("reader B read %q, want completed", stateB.Status)
 	}
+
 	s.listeners.states.fill("env-1", stateB, versionB, generationB)
+
 	// Reader C caches the large state, which evicts the floor.
 	if _, err := s.GetEnvelope(ctx, "env-big"); err != nil {
-		t.Fatalf("reader C failed: %v", err)
+		t.Fatalf("GetEnvelope of reader C failed: %v", err)
 	}
+
 	// Reader A ends its GetEnvelope with the state it read before the commit.
 	s.listeners.states.fill("env-1", stateA, versionA, generationA)
 	got, err := s.GetEnvelope(ctx, "env-1")
@@ -164,6 +177,7 @@ func TestEnvelopeCacheEvictedFloorGoesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope after the readers failed: %v", err)
 	}
+
 	if got.Status != "completed" {
 		t.Errorf("GetEnvelope after reader B returned completed returned %s: the envelope "+
 			"went back, because eviction removed the version floor", got.Status)

@@ -30,10 +30,12 @@ func getStatus(t *testing.T, s *Store) (string, string) {
 	if _, err := s.GetEnvelope(ctx, "e1"); err != nil {
 		t.Fatalf("first GetEnvelope failed: %v", err)
 	}
+
 	state, err := s.GetEnvelope(ctx, "e1")
 	if err != nil {
 		t.Fatalf("second GetEnvelope failed: %v", err)
 	}
+
 	return state.Status, string(state.Snapshot)
 }
 
@@ -60,6 +62,7 @@ func TestEnvelopeCacheSeesEveryPut(t *testing.T) {
 		{name: "final status", status: "completed", at: at.Add(4 * time.Minute),
 			snapshot: `{"v":5}`, wantStatus: "completed", wantSnapshot: `{"v":5}`},
 	}
+
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			putState(t, s, step.status, step.at, step.snapshot)
@@ -84,22 +87,27 @@ func TestEnvelopeCacheSeesPurge(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PutEnvelope failed: %v", err)
 	}
+
 	if _, err := s.GetEnvelope(ctx, "env"); err != nil {
 		t.Fatalf("GetEnvelope before the purge failed: %v", err)
 	}
+
 	_, err = s.MarkArchived(ctx, ArchiveRequest{EnvelopeID: "env",
 		Documents: []string{"archive"}})
 	if err != nil {
 		t.Fatalf("MarkArchived failed: %v", err)
 	}
+
 	*now = now.Add(2 * time.Hour)
 	report, err := s.RunUpkeep(ctx)
 	if err != nil {
 		t.Fatalf("RunUpkeep failed: %v", err)
 	}
+
 	if report.Purged != 1 {
 		t.Fatalf("RunUpkeep purged %d envelopes, want 1", report.Purged)
 	}
+
 	if _, err := s.GetEnvelope(ctx, "env"); !errors.Is(err, ErrEnvelopeNotFound) {
 		t.Errorf("GetEnvelope after the purge: error = %v, want ErrEnvelopeNotFound: the "+
 			"cache kept the purged state", err)
@@ -122,6 +130,7 @@ func TestEnvelopeCacheListenerReadsNewState(t *testing.T) {
 		}
 		readBack = append(readBack, state.Status)
 	})
+
 	defer remove()
 	putState(t, s, "delivered", at.Add(time.Minute), `{"v":2}`)
 	putState(t, s, "completed", at.Add(2*time.Minute), `{"v":3}`)
@@ -138,6 +147,7 @@ func TestEnvelopeCacheClosedStoreFails(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close failed: %v", err)
 	}
+
 	if _, err := s.GetEnvelope(context.Background(), "e1"); err == nil {
 		t.Errorf("GetEnvelope after Close succeeded, want an error as before the cache")
 	}
@@ -146,6 +156,7 @@ func TestEnvelopeCacheClosedStoreFails(t *testing.T) {
 func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 	var c envelopeStateCache
 	generation := c.currentGeneration()
+
 	// A write runs between the reader's generation and its fill.
 	c.beginWrite("e1")
 	c.endWrite("e1")
@@ -153,6 +164,7 @@ func TestEnvelopeCacheDropsRacingFill(t *testing.T) {
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after a fill that raced a write, want a miss", state.Status)
 	}
+
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2,
 		c.currentGeneration())
 	if state, ok := c.get("e1"); !ok || state.Status != "delivered" {
@@ -171,12 +183,14 @@ func TestEnvelopeCacheNoFillDuringWrite(t *testing.T) {
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s during a write, want a miss", state.Status)
 	}
+
 	during := c.currentGeneration()
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2, during)
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, during)
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after fills during a write, want a miss", state.Status)
 	}
+
 	c.endWrite("e1")
 	for _, generation := range []uint64{before, during} {
 		c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "sent"}, 1, generation)
@@ -185,12 +199,14 @@ func TestEnvelopeCacheNoFillDuringWrite(t *testing.T) {
 				"want a miss", state.Status)
 		}
 	}
+
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "delivered"}, 2,
 		c.currentGeneration())
 	if state, ok := c.get("e1"); !ok || state.Status != "delivered" {
 		t.Errorf("cache holds %q (found %v) after the write, want delivered", state.Status,
 			ok)
 	}
+
 	if len(c.writing) != 0 {
 		t.Errorf("cache still counts writes %v after endWrite", c.writing)
 	}
@@ -210,6 +226,7 @@ func TestEnvelopeCacheFloorAfterDroppedFill(t *testing.T) {
 	if state, ok := c.get("e1"); ok {
 		t.Errorf("cache holds %s after a reader saw version 2, want a miss", state.Status)
 	}
+
 	c.fill("e1", EnvelopeState{EnvelopeID: "e1", Status: "completed"}, 2,
 		c.currentGeneration())
 	if state, ok := c.get("e1"); !ok || state.Status != "completed" {
@@ -228,6 +245,7 @@ func TestEnvelopeCacheBounds(t *testing.T) {
 		{name: "large states", states: 100, snapshot: maxCachedEnvelopeBytes / 10},
 		{name: "state over the byte bound", states: 1, snapshot: maxCachedEnvelopeBytes + 1},
 	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c envelopeStateCache
@@ -237,6 +255,7 @@ func TestEnvelopeCacheBounds(t *testing.T) {
 				c.fill(id, EnvelopeState{EnvelopeID: id, Snapshot: snapshot}, 1,
 					c.currentGeneration())
 			}
+
 			if len(c.states) > maxCachedEnvelopes {
 				t.Errorf("cache holds %d states, over the bound of %d", len(c.states),
 					maxCachedEnvelopes)
@@ -245,6 +264,7 @@ func TestEnvelopeCacheBounds(t *testing.T) {
 				t.Errorf("cache counts %d bytes, over the bound of %d", c.bytes,
 					maxCachedEnvelopeBytes)
 			}
+
 			total := 0
 			for _, entry := range c.states {
 				total += cachedSize(entry)
@@ -278,6 +298,7 @@ func TestEnvelopeCacheConcurrentReadsNeverGoBack(t *testing.T) {
 					return
 				default:
 				}
+
 				state, err := s.GetEnvelope(ctx, "e1")
 				if err != nil {
 					t.Errorf("GetEnvelope failed: %v", err)
@@ -285,7 +306,8 @@ func TestEnvelopeCacheConcurrentReadsNeverGoBack(t *testing.T) {
 				}
 				rank := statusRanks[state.Status]
 				if rank < last {
-					t.Errorf("a reader saw %s after a later status", state.Status)
+					t.Errorf("a reader saw %s after a later status, want no step back",
+						state.Status)
 					return
 				}
 				last = rank
@@ -297,6 +319,7 @@ func TestEnvelopeCacheConcurrentReadsNeverGoBack(t *testing.T) {
 		putState(t, s, status, at.Add(time.Duration(i+1)*time.Minute),
 			fmt.Sprintf(`{"v":%d}`, i+1))
 	}
+
 	close(done)
 	readers.Wait()
 
@@ -314,19 +337,23 @@ func TestEnvelopeCacheAppendCopies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope failed: %v", err)
 	}
+
 	hit, err := s.GetEnvelope(ctx, "e1")
 	if err != nil {
 		t.Fatalf("second GetEnvelope failed: %v", err)
 	}
+
 	extended := append(hit.Snapshot, "tail"...)
 	again, err := s.GetEnvelope(ctx, "e1")
 	if err != nil {
 		t.Fatalf("third GetEnvelope failed: %v", err)
 	}
+
 	if string(again.Snapshot) != `{"v":1}` || string(first.Snapshot) != `{"v":1}` {
 		t.Errorf("snapshots after a caller's append = %s and %s, want {\"v\":1}",
 			first.Snapshot, again.Snapshot)
 	}
+
 	if cap(hit.Snapshot) != len(hit.Snapshot) {
 		t.Errorf("cached snapshot has capacity %d beyond its %d bytes, so an append "+
 			"(here %s) writes into shared memory", cap(hit.Snapshot), len(hit.Snapshot),
@@ -343,6 +370,7 @@ func TestEnvelopeCacheSeesWebhookDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	ctx := context.Background()
 	next := webhookStateFixture()
 	_, _, err = s.PutEnvelope(ctx, EnvelopeState{EnvelopeID: next.EnvelopeID, Status: "sent",
@@ -369,6 +397,7 @@ func TestEnvelopeCacheSeesWebhookDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope after the delivery failed: %v", err)
 	}
+
 	if state.Status != "completed" || string(state.Snapshot) != string(next.Snapshot) {
 		t.Errorf("state after the delivery = %s %s, want completed %s: the cache kept the "+
 			"state from before the delivery", state.Status, state.Snapshot, next.Snapshot)

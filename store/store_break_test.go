@@ -46,6 +46,7 @@ func TestOpenCrashImageOfOldMemtables(t *testing.T) {
 	if os.Getenv(crashImageEnv) != "" {
 		t.Skip("runs as the parent of TestOpenCrashImageChild only")
 	}
+
 	image := writeOldCrashImage(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenCrashImageChild$", "-test.v")
 	cmd.Env = append(os.Environ(), crashImageEnv+"="+image)
@@ -65,6 +66,7 @@ func TestOpenCrashImageChild(t *testing.T) {
 	if image == "" {
 		t.Skip("runs as the child of TestOpenCrashImageOfOldMemtables only")
 	}
+
 	s := openTest(t, image, testKey)
 	defer s.Close()
 	for i := range crashImageDocs {
@@ -89,6 +91,7 @@ func writeOldCrashImage(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("Open with the earlier options failed: %v", err)
 	}
+
 	defer s.Close()
 	for i := range crashImageDocs {
 		key := DocumentKey{EnvelopeID: "env-crash", DocumentID: fmt.Sprintf("doc%d", i)}
@@ -97,13 +100,16 @@ func writeOldCrashImage(t *testing.T) string {
 			t.Fatalf("PutDocument(%s) failed: %v", key, err)
 		}
 	}
+
 	if err := s.db.Sync(); err != nil {
 		t.Fatalf("Sync failed: %v", err)
 	}
+
 	image := t.TempDir()
 	if err := copyDir(dir, image); err != nil {
 		t.Fatalf("copying the data directory failed: %v", err)
 	}
+
 	return image
 }
 
@@ -135,5 +141,6 @@ func lastBytes(b []byte, n int) string {
 	if len(b) > n {
 		b = b[len(b)-n:]
 	}
+
 	return string(b)
 }

@@ -32,6 +32,7 @@ func writeOldLayoutDocument(t *testing.T, dir string, key DocumentKey,
 	if err != nil {
 		t.Fatalf("Open with the earlier options failed: %v", err)
 	}
+
 	defer s.Close()
 	sum := sha256.Sum256(data)
 	meta := DocumentMeta{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
@@ -47,14 +48,17 @@ func writeOldLayoutDocument(t *testing.T, dir string, key DocumentKey,
 		}
 		meta.Chunks++
 	}
+
 	raw, err := json.Marshal(meta)
 	if err != nil {
 		t.Fatalf("encoding the metadata failed: %v", err)
 	}
+
 	err = s.db.Update(func(txn *badger.Txn) error { return txn.Set(metaKey(key), raw) })
 	if err != nil {
 		t.Fatalf("writing the metadata failed: %v", err)
 	}
+
 	return meta
 }
 
@@ -78,10 +82,12 @@ func TestOldChunkDocumentReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetDocument of the old document failed: %v", err)
 	}
+
 	if !bytes.Equal(buf.Bytes(), data) {
 		t.Errorf("GetDocument read %d bytes that differ from the %d stored", buf.Len(),
 			len(data))
 	}
+
 	if meta.Chunks != old.Chunks {
 		t.Errorf("metadata names %d chunks, want the %d stored", meta.Chunks, old.Chunks)
 	}
@@ -90,14 +96,17 @@ func TestOldChunkDocumentReadsBack(t *testing.T) {
 	if _, err := s.PutDocument(ctx, key, bytes.NewReader(replacement)); err != nil {
 		t.Fatalf("PutDocument over the old document failed: %v", err)
 	}
+
 	buf.Reset()
 	if _, err := s.GetDocument(ctx, key, &buf); err != nil {
 		t.Fatalf("GetDocument of the replacement failed: %v", err)
 	}
+
 	if !bytes.Equal(buf.Bytes(), replacement) {
 		t.Errorf("GetDocument after the replacement read %d bytes, want the %d of the "+
 			"replacement", buf.Len(), len(replacement))
 	}
+
 	for i := range old.Chunks {
 		err := s.db.View(func(txn *badger.Txn) error {
 			_, err := txn.Get(chunkKey(key, old.Generation, i))

@@ -15,12 +15,14 @@ import (
 // notified them before the audit append could fail.
 func TestWebhookStateNotifiedAfterHeadFileFailure(t *testing.T) {
 	s := openTestCounters(t)
+
 	// A head file in a missing directory fails every write of it after the commit.
 	headFile := filepath.Join(t.TempDir(), "missing", "audit-head.json")
 	log, err := OpenAuditLog(s, AuditOptions{HeadFile: headFile})
 	if err != nil {
 		t.Fatalf("OpenAuditLog failed: %v", err)
 	}
+
 	var mu sync.Mutex
 	var notified []string
 	remove := s.OnEnvelopeChange(func(state EnvelopeState) {
@@ -28,6 +30,7 @@ func TestWebhookStateNotifiedAfterHeadFileFailure(t *testing.T) {
 		defer mu.Unlock()
 		notified = append(notified, state.Status)
 	})
+
 	defer remove()
 
 	ctx := context.Background()
@@ -35,6 +38,7 @@ func TestWebhookStateNotifiedAfterHeadFileFailure(t *testing.T) {
 	if _, err := s.ApplyWebhookDelivery(ctx, d, webhookStateFixture(), log, rec); err == nil {
 		t.Fatalf("ApplyWebhookDelivery succeeded with an unwritable head file, want an error")
 	}
+
 	retry, retryRec := webhookAuditFixture("a", 1)
 	out, err := s.ApplyWebhookDelivery(ctx, retry, webhookStateFixture(), log, retryRec)
 	if err == nil && !out.Duplicate {
@@ -45,9 +49,11 @@ func TestWebhookStateNotifiedAfterHeadFileFailure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvelope after the deliveries failed: %v", err)
 	}
+
 	if state.Status != "completed" {
 		t.Fatalf("stored status = %s, want completed from the first delivery", state.Status)
 	}
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(notified) != 1 {

@@ -15,6 +15,7 @@ func TestArgumentMemoSkipsEscapedAddress(t *testing.T) {
 		t.Errorf("memoFacts memoized arguments with an email address written as " +
 			"avery\\u0040example.com, want them left out as with a plain '@'")
 	}
+
 	argumentMemo.mu.RLock()
 	_, memoized := argumentMemo.facts[string(raw)]
 	argumentMemo.mu.RUnlock()
@@ -33,13 +34,16 @@ func TestInputMemoSkipsEscapedAddress(t *testing.T) {
 	if memo == nil {
 		t.Fatalf("newInputMemo returned nil for a struct of strings")
 	}
+
 	in, terr := memo.decode([]byte(escapedEmailArguments))
 	if terr != nil {
 		t.Fatalf("decode failed: %v", terr)
 	}
+
 	if in.SearchText != "avery@example.com" {
 		t.Fatalf("decoded search_text = %q, want avery@example.com", in.SearchText)
 	}
+
 	memo.mu.RLock()
 	memoized := len(memo.inputs)
 	memo.mu.RUnlock()

@@ -36,6 +36,7 @@ func TestSnapshotCacheMatchesDecode(t *testing.T) {
 		{name: "not json", raw: json.RawMessage(`{"envelope_id":`)},
 		{name: "empty", raw: nil},
 	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cache := newSnapshotCache()
@@ -57,15 +58,18 @@ func TestSnapshotCacheMissesChangedBytes(t *testing.T) {
 	cache := newSnapshotCache()
 	first := statusSnapshot("sent", "a")
 	cache.decode(snapshotCacheID, first)
+
 	// Same length, other content: only a byte comparison can distinguish them.
 	second := statusSnapshot("sent", "b")
 	if len(second) != len(first) {
 		t.Fatalf("snapshots have lengths %d and %d, want equal", len(first), len(second))
 	}
+
 	got, ok := cache.decode(snapshotCacheID, second)
 	if !ok {
 		t.Fatalf("decode of the changed snapshot failed")
 	}
+
 	if value := got.Recipients[0].Tabs[0].Value; value != "b" {
 		t.Errorf("tab value after the change = %q, want b: the cache served the old "+
 			"snapshot", value)
@@ -83,6 +87,7 @@ func TestSnapshotCacheResultIsACopy(t *testing.T) {
 		t.Errorf("recipient status = %q after a caller changed its copy, want sent",
 			again.Recipients[0].Status)
 	}
+
 	if again.Recipients[0].Tabs[0].Value != "a" {
 		t.Errorf("tab value = %q after a caller changed its copy, want a",
 			again.Recipients[0].Tabs[0].Value)
@@ -95,9 +100,11 @@ func TestSnapshotCacheBound(t *testing.T) {
 	for i := range maxDecodedSnapshots + 10 {
 		cache.decode(fmt.Sprintf("envelope-%d", i), raw)
 	}
+
 	if got := len(cache.entries); got > maxDecodedSnapshots {
 		t.Errorf("cache holds %d snapshots, over the bound of %d", got, maxDecodedSnapshots)
 	}
+
 	checkSnapshotBytes(t, cache)
 }
 
@@ -107,14 +114,17 @@ func TestSnapshotCacheByteBound(t *testing.T) {
 	for i := range 100 {
 		cache.decode(fmt.Sprintf("envelope-%d", i), large)
 	}
+
 	checkSnapshotBytes(t, cache)
 	huge := statusSnapshot("sent", strings.Repeat("x", maxDecodedSnapshotBytes))
 	if _, ok := cache.decode("huge", huge); !ok {
 		t.Fatalf("decode of a snapshot over the byte bound failed")
 	}
-	if _, kept := cache.entries["huge"]; kept {
+
+	if _, stored := cache.entries["huge"]; stored {
 		t.Errorf("cache keeps a snapshot over its byte bound of %d", maxDecodedSnapshotBytes)
 	}
+
 	checkSnapshotBytes(t, cache)
 }
 
@@ -126,9 +136,11 @@ func checkSnapshotBytes(t *testing.T, cache *snapshotCache) {
 	for _, entry := range cache.entries {
 		total += decodedSize(entry.raw)
 	}
+
 	if total != cache.bytes {
 		t.Errorf("cache counts %d bytes, but its entries add up to %d", cache.bytes, total)
 	}
+
 	if cache.bytes > maxDecodedSnapshotBytes {
 		t.Errorf("cache counts %d bytes, over the bound of %d", cache.bytes,
 			maxDecodedSnapshotBytes)
@@ -145,6 +157,7 @@ func TestStatusSeesEveryStoredChange(t *testing.T) {
 	if err != nil {
 		t.Fatalf("prepare failed: %v", err)
 	}
+
 	tools := directTools(t, h.deps)
 	id := createSent(t, tools)
 	args := map[string]any{"envelope_id": id}
@@ -157,6 +170,7 @@ func TestStatusSeesEveryStoredChange(t *testing.T) {
 		{status: "delivered", tab: "other"},
 		{status: "completed", tab: "last"},
 	}
+
 	for i, step := range steps {
 		clock.Advance(time.Second)
 		snapshot := strings.ReplaceAll(string(statusSnapshot(step.status, step.tab)),
@@ -165,8 +179,10 @@ func TestStatusSeesEveryStoredChange(t *testing.T) {
 			EnvelopeID: id, Status: "sent", Source: store.SourceWebhook,
 			ObservedAt: clock.Now(), Snapshot: json.RawMessage(snapshot)})
 		if err != nil || !applied {
-			t.Fatalf("step %d: PutEnvelope applied %v, error %v", i, applied, err)
+			t.Fatalf("step %d: PutEnvelope applied %v, error %v, want applied without error",
+				i, applied, err)
 		}
+
 		for call := range 2 {
 			out := decodeStatus(t, callDirect(t, context.Background(), tools,
 				"get_envelope_status", args))
@@ -177,6 +193,7 @@ func TestStatusSeesEveryStoredChange(t *testing.T) {
 			if got := out.Recipients[0].Tabs[0].Value; got != step.tab {
 				t.Errorf("step %d call %d: tab = %s, want %s", i, call, got, step.tab)
 			}
+
 			view, terr := d.knownEnvelope(context.Background(), id)
 			if terr != nil {
 				t.Fatalf("step %d call %d: knownEnvelope failed: %v", i, call, terr)

@@ -19,6 +19,7 @@ func largeStatusSnapshot(envelopeID string) json.RawMessage {
 		tabs[i] = fmt.Sprintf(`{"name":"Text %03d","value":"answer %03d %s"}`, i, i,
 			strings.Repeat("x", 60))
 	}
+
 	return json.RawMessage(fmt.Sprintf(`{"envelope_id":%q,"status":"sent","state":"sent",`+
 		`"recipients":[{"recipient_id":"1","type":"signer","name":"Avery Client",`+
 		`"email":"avery@example.com","routing_order":1,"status":"sent","tabs":[%s]}],`+
@@ -36,10 +37,12 @@ func TestSnapshotCacheBytesBounded(t *testing.T) {
 			t.Fatalf("decode of snapshot %d failed", i)
 		}
 	}
+
 	retained := 0
 	for _, entry := range cache.entries {
 		retained += len(entry.raw)
 	}
+
 	if retained > maxRetainedSnapshotBytes {
 		t.Errorf("snapshot cache keeps %d MiB of raw snapshots (plus their decoded copies), "+
 			"want at most %d MiB as the store's cache: it has no byte bound, so it can "+
