@@ -16,10 +16,7 @@ func TestArgumentMemoSkipsEscapedAddress(t *testing.T) {
 			"avery\\u0040example.com, want them left out as with a plain '@'")
 	}
 
-	argumentMemo.mu.RLock()
-	_, memoized := argumentMemo.facts[string(raw)]
-	argumentMemo.mu.RUnlock()
-	if memoized {
+	if _, memoized := argumentMemo.get(raw); memoized {
 		t.Errorf("argumentMemo keeps arguments with an escaped email address")
 	}
 }
@@ -44,10 +41,7 @@ func TestInputMemoSkipsEscapedAddress(t *testing.T) {
 		t.Fatalf("decoded search_text = %q, want avery@example.com", in.SearchText)
 	}
 
-	memo.mu.RLock()
-	memoized := len(memo.inputs)
-	memo.mu.RUnlock()
-	if memoized != 0 {
+	if memoized := memo.len(); memoized != 0 {
 		t.Errorf("inputMemo keeps %d decoded inputs with an email address, want 0", memoized)
 	}
 }

@@ -28,10 +28,49 @@ type argumentFacts struct {
 
 // argumentMemo keeps the facts of recent short arguments by their exact bytes. All facts
 // are functions of the bytes alone, so a hit returns what decoding would.
-var argumentMemo = struct {
-	mu    sync.RWMutex
-	facts map[string]argumentFacts
-}{facts: make(map[string]argumentFacts)}
+var argumentMemo = newArgumentCache[argumentFacts]()
+
+// argumentCache maps the exact bytes of memoizable arguments to a value and keeps at most
+// maxMemoArguments of them. Both memos of arguments use it.
+type argumentCache[V any] struct {
+	mu      sync.RWMutex
+	entries map[string]V
+}
+
+func newArgumentCache[V any]() *argumentCache[V] {
+	return &argumentCache[V]{entries: make(map[string]V)}
+}
+
+// get returns the value kept for raw.
+func (c *argumentCache[V]) get(raw []byte) (V, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	value, ok := c.entries[string(raw)]
+	return value, ok
+}
+
+// put keeps value for raw, evicting another entry when the cache is full.
+func (c *argumentCache[V]) put(raw []byte, value V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, replaced := c.entries[string(raw)]; !replaced {
+		// Go's map iteration starts at a random entry, so this evicts an arbitrary one.
+		for key := range c.entries {
+			if len(c.entries) < maxMemoArguments {
+				break
+			}
+			delete(c.entries, key)
+		}
+	}
+	c.entries[string(raw)] = value
+}
+
+// len returns the number of entries.
+func (c *argumentCache[V]) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
 
 // memoizable reports whether arguments may be kept in a memo: at most maxMemoArgumentBytes
 // long, and with no email address, so that none stays in memory after its call. An '@'
@@ -46,24 +85,12 @@ func memoFacts(raw []byte) (argumentFacts, bool) {
 	if !memoizable(raw) {
 		return argumentFacts{}, false
 	}
-	argumentMemo.mu.RLock()
-	facts, ok := argumentMemo.facts[string(raw)]
-	argumentMemo.mu.RUnlock()
-	if ok {
+	if facts, ok := argumentMemo.get(raw); ok {
 		return facts, true
 	}
-	facts = argumentFacts{envelopeID: decodeEnvelopeID(raw), digest: digestArguments(raw)}
+	facts := argumentFacts{envelopeID: decodeEnvelopeID(raw), digest: digestArguments(raw)}
 	facts.profile, facts.matterID = decodeRouting(raw)
-	argumentMemo.mu.Lock()
-	defer argumentMemo.mu.Unlock()
-	// Go's map iteration starts at a random entry, so this evicts an arbitrary one.
-	for key := range argumentMemo.facts {
-		if len(argumentMemo.facts) < maxMemoArguments {
-			break
-		}
-		delete(argumentMemo.facts, key)
-	}
-	argumentMemo.facts[string(raw)] = facts
+	argumentMemo.put(raw, facts)
 	return facts, true
 }
 

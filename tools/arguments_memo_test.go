@@ -92,10 +92,7 @@ func TestArgumentMemoSkipsAddresses(t *testing.T) {
 	if _, ok := memoFacts(raw); ok {
 		t.Errorf("memoFacts memoized arguments with an email address, want them left out")
 	}
-	argumentMemo.mu.RLock()
-	_, memoized := argumentMemo.facts[string(raw)]
-	argumentMemo.mu.RUnlock()
-	if memoized {
+	if _, memoized := argumentMemo.get(raw); memoized {
 		t.Errorf("argumentMemo keeps arguments with an email address")
 	}
 }
@@ -105,10 +102,7 @@ func TestArgumentMemoBound(t *testing.T) {
 		memoFacts([]byte(`{"envelope_id":"` + strings.Repeat("e", i%300) + `",` +
 			`"n":` + strings.Repeat("1", 1+i/300) + `}`))
 	}
-	argumentMemo.mu.RLock()
-	size := len(argumentMemo.facts)
-	argumentMemo.mu.RUnlock()
-	if size > maxMemoArguments {
+	if size := argumentMemo.len(); size > maxMemoArguments {
 		t.Errorf("argumentMemo holds %d arguments, over the bound of %d", size,
 			maxMemoArguments)
 	}

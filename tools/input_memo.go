@@ -1,9 +1,6 @@
 package tools
 
-import (
-	"reflect"
-	"sync"
-)
+import "reflect"
 
 // inputMemo keeps the decoded input of recent short arguments of one tool, by their exact
 // bytes, so that repeated calls such as status polls skip the JSON decoding. It is only
@@ -11,8 +8,7 @@ import (
 // nothing, so a caller may change its copy. Checks after decoding still run on every
 // call. The nil memo decodes every time.
 type inputMemo[In any] struct {
-	mu     sync.RWMutex
-	inputs map[string]In
+	*argumentCache[In]
 }
 
 // newInputMemo returns a memo for In, or nil when a copy of an In could share memory with
@@ -21,7 +17,7 @@ func newInputMemo[In any]() *inputMemo[In] {
 	if !referenceFree(reflect.TypeFor[In]()) {
 		return nil
 	}
-	return &inputMemo[In]{inputs: make(map[string]In)}
+	return &inputMemo[In]{newArgumentCache[In]()}
 }
 
 // decode decodes raw into a new In as decodeArguments does, from the memo when raw was
@@ -34,28 +30,16 @@ func (m *inputMemo[In]) decode(raw []byte) (*In, *ToolError) {
 		}
 		return in, nil
 	}
-	m.mu.RLock()
-	in, ok := m.inputs[string(raw)]
-	m.mu.RUnlock()
-	if ok {
+
+	if in, ok := m.get(raw); ok {
 		return &in, nil
 	}
+
 	decoded := new(In)
 	if terr := decodeArguments(raw, decoded); terr != nil {
 		return nil, terr
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, replaced := m.inputs[string(raw)]; !replaced {
-		// Go's map iteration starts at a random entry, so this evicts an arbitrary one.
-		for key := range m.inputs {
-			if len(m.inputs) < maxMemoArguments {
-				break
-			}
-			delete(m.inputs, key)
-		}
-	}
-	m.inputs[string(raw)] = *decoded
+	m.put(raw, *decoded)
 	return decoded, nil
 }
 

@@ -91,7 +91,7 @@ func TestInputMemoBound(t *testing.T) {
 			t.Fatalf("decode %s failed: %v", raw, terr)
 		}
 	}
-	if got := len(memo.inputs); got > maxMemoArguments {
+	if got := memo.len(); got > maxMemoArguments {
 		t.Errorf("memo holds %d inputs, over the bound of %d", got, maxMemoArguments)
 	}
 }
